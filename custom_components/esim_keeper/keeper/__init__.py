@@ -1,0 +1,1 @@
+"""The keeper layer: pure, typed rules and carrier clients. Imports nothing from Home Assistant."""

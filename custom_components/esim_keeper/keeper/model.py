@@ -1,0 +1,155 @@
+"""The keeper vocabulary: plans, what a provider reports, and what we derive from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from .dates import require_aware, zone
+from .errors import InvalidPlanError
+from .money import Money
+
+MAX_CYCLE_DAYS = 3660
+MAX_GRACE_DAYS = 3660
+
+
+class PaymentMethod(StrEnum):
+    """How a user pays for a renewal: a closed vocabulary shared by every provider."""
+
+    CARD = "card"
+    PAYPAL = "paypal"
+    ALIPAY = "alipay"
+    WECHAT_PAY = "wechat_pay"
+    CARRIER_BALANCE = "carrier_balance"  # the carrier's own wallet / account credit
+    RETAIL_PIN = "retail_pin"  # a refill card / voucher PIN bought in a shop
+
+
+class CarrierStatus(StrEnum):
+    """What the carrier itself says about the line."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DELETED = "deleted"
+    UNKNOWN = "unknown"
+
+
+class LineState(StrEnum):
+    """The derived state of a line at an instant, most urgent last but one."""
+
+    ACTIVE = "active"  # nothing to do
+    RENEWAL_DUE = "renewal_due"  # the plan renews soon and the balance covers it
+    EXPIRING = "expiring"  # the keep-alive deadline is near and something must be done
+    GRACE_PERIOD = "grace_period"  # the plan has expired; paying still restores the line
+    SUSPENDED = "suspended"  # the carrier has suspended the line
+    LOST = "lost"  # past the number-loss date, or the carrier deleted it
+    UNKNOWN = "unknown"  # not enough data to tell
+
+
+class StatusReason(StrEnum):
+    """Why a line is in its state (translated in the UI)."""
+
+    OK = "ok"
+    RENEWAL_COVERED = "renewal_covered"
+    BALANCE_SHORT = "balance_short"
+    ACTIVITY_NEEDED = "activity_needed"
+    PLAN_EXPIRED = "plan_expired"
+    CARRIER_SUSPENDED = "carrier_suspended"
+    CARRIER_DELETED = "carrier_deleted"
+    PAST_LOSS_DATE = "past_loss_date"
+    ACTIVITY_MISSED = "activity_missed"
+    NO_EXPIRY = "no_expiry"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRules:
+    """How a carrier keeps a number: cycle, cost, grace, activity rule and its clock."""
+
+    cycle_days: int
+    renewal_cost: Money
+    grace_days: int = 0
+    activity_days: int | None = None
+    timezone: str = "America/New_York"
+    renewal_window: tuple[time, time] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.cycle_days, bool) or not isinstance(self.cycle_days, int):
+            raise InvalidPlanError("the cycle length must be a whole number of days")
+        if not 0 < self.cycle_days <= MAX_CYCLE_DAYS:
+            raise InvalidPlanError(f"the cycle must be 1 to {MAX_CYCLE_DAYS} days")
+        if not isinstance(self.renewal_cost, Money):
+            raise InvalidPlanError("the renewal cost must be Money")
+        if self.renewal_cost.amount < 0:
+            raise InvalidPlanError("the renewal cost must not be negative")
+        if isinstance(self.grace_days, bool) or not isinstance(self.grace_days, int):
+            raise InvalidPlanError("grace must be a whole number of days")
+        if not 0 <= self.grace_days <= MAX_GRACE_DAYS:
+            raise InvalidPlanError(f"grace must be 0 to {MAX_GRACE_DAYS} days")
+        if self.activity_days is not None and (
+            isinstance(self.activity_days, bool)
+            or not isinstance(self.activity_days, int)
+            or not 0 < self.activity_days <= MAX_CYCLE_DAYS
+        ):
+            raise InvalidPlanError(f"the activity period must be 1 to {MAX_CYCLE_DAYS} days")
+        zone(self.timezone)
+        if self.renewal_window is not None:
+            start, end = self.renewal_window
+            if not (isinstance(start, time) and isinstance(end, time)) or start >= end:
+                raise InvalidPlanError("the renewal window must be two times, start before end")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return zone(self.timezone)
+
+    @property
+    def currency(self) -> str:
+        return self.renewal_cost.currency
+
+
+@dataclass(frozen=True, slots=True)
+class LineSnapshot:
+    """What a provider reports for one line. Anything may be unknown (None)."""
+
+    line_id: str
+    number: str
+    balance: Money | None = None
+    plan_expiry: datetime | None = None
+    last_activity: datetime | None = None
+    carrier_status: CarrierStatus = CarrierStatus.UNKNOWN
+    name: str | None = None
+    auto_renew: bool | None = None
+    # True when the balance belongs to the account and is shared by its lines (Twilio, Telnyx).
+    shared_balance: bool = False
+
+    def __post_init__(self) -> None:
+        if self.plan_expiry is not None:
+            require_aware(self.plan_expiry, "plan expiry")
+        if self.last_activity is not None:
+            require_aware(self.last_activity, "last activity")
+
+
+@dataclass(frozen=True, slots=True)
+class Runway:
+    """How far the balance carries the line: whole renewals paid, and until when."""
+
+    cycles: int | None  # None: renewals cost nothing (or the balance is unknown)
+    funded_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineStatus:
+    """Everything derived about a line at one instant. Computed by keeper.lifecycle."""
+
+    state: LineState
+    reason: StatusReason
+    plan_expiry: datetime | None
+    days_to_expiry: int | None
+    loss_date: datetime | None
+    activity_deadline: datetime | None
+    keep_alive_deadline: datetime | None
+    days_to_deadline: int | None
+    next_renewal_cost: Money
+    balance_covers_renewal: bool | None
+    runway: Runway
+    action_needed: bool = field(default=False)

@@ -1,0 +1,1 @@
+"""Provider clients: one per kind of account, all behind the protocol in ``base``."""
