@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import InvalidPlanError, NaiveDatetimeError
+from .errors import DateRangeError, InvalidPlanError, NaiveDatetimeError
 
 
 def require_aware(value: datetime, what: str = "datetime") -> datetime:
@@ -18,15 +18,25 @@ def require_aware(value: datetime, what: str = "datetime") -> datetime:
     return value
 
 
-@lru_cache(maxsize=64)
-def zone(name: str) -> ZoneInfo:
-    """The IANA zone ``name``; InvalidPlanError when it does not exist."""
+def zone(name: object) -> ZoneInfo:
+    """The IANA zone ``name``; InvalidPlanError when it is not a known zone name."""
     if not isinstance(name, str) or not name or len(name) > 64:
         raise InvalidPlanError(f"{str(name)[:64]!r} is not a timezone name")
+    return _zone(str(name))
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as err:
         raise InvalidPlanError(f"unknown timezone {name!r}") from err
+
+
+def _whole_days(days: object) -> int:
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise InvalidPlanError(f"days must be a whole number, not {type(days).__name__}")
+    return days
 
 
 def add_days(instant: datetime, days: int, tz: ZoneInfo) -> datetime:
@@ -34,19 +44,25 @@ def add_days(instant: datetime, days: int, tz: ZoneInfo) -> datetime:
 
     A 30-day cycle that starts at 09:00 local time ends at 09:00 local time, across DST changes,
     month ends and leap days. The result is in UTC. A wall time that does not exist (spring forward)
-    resolves with fold=0, i.e. to the later UTC instant of the two offsets.
+    resolves to the later UTC instant of the two offsets (02:30 becomes 03:30); a wall time that
+    occurs twice (fall back) keeps the start's fold, so adding 0 days changes nothing.
+    DateRangeError when the result falls outside the years a datetime can hold.
     """
-    local = require_aware(instant).astimezone(tz)
-    moved = datetime.combine(
-        local.date() + timedelta(days=days), local.timetz().replace(tzinfo=None)
-    )
-    result = moved.replace(tzinfo=tz)
-    # Normalise a non-existent local time by a round trip through UTC.
-    return result.astimezone(UTC)
+    require_aware(instant)
+    count = _whole_days(days)
+    try:
+        local = instant.astimezone(tz)
+        moved = datetime.combine(local.date() + timedelta(days=count), local.time())
+        # local.time() carries the fold; the UTC round trip normalises a non-existent wall time.
+        return moved.replace(tzinfo=tz).astimezone(UTC)
+    except OverflowError as err:
+        raise DateRangeError(f"{days} days from {instant.isoformat()} is out of range") from err
 
 
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:
     """The first instant of ``day`` in ``tz`` (UTC). Carriers' plain dates mean this instant."""
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise InvalidPlanError("a plain carrier date must be a date, not a datetime")
     return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
 
 

@@ -41,3 +41,33 @@ class InvalidNumberError(KeeperError):
     """A phone number is not a valid E.164 number."""
 
     key = "invalid_number"
+
+
+class DateRangeError(KeeperError):
+    """A date computation left the range a calendar can show (far past or far future)."""
+
+    key = "date_out_of_range"
+
+
+class InvalidLedgerError(KeeperError):
+    """A ledger operation is out of order (a payment recorded before the last balance reading)."""
+
+    key = "invalid_ledger"
+
+
+class InvalidLeadDaysError(KeeperError):
+    """Reminder lead days are not whole numbers of days in the accepted range."""
+
+    key = "invalid_lead_days"
+
+
+class UnknownCarrierError(KeeperError):
+    """No carrier preset has the requested id."""
+
+    key = "unknown_carrier"
+
+
+class CatalogError(KeeperError):
+    """The bundled carrier catalog is malformed (a packaging bug, never user input)."""
+
+    key = "invalid_catalog"

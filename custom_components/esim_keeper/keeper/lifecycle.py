@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from .dates import add_days, days_between, require_aware
-from .errors import InvalidPlanError
+from .dates import add_days, days_between, local_date, require_aware
+from .errors import InvalidAmountError, InvalidLeadDaysError, InvalidLedgerError, InvalidPlanError
 from .model import (
     CarrierStatus,
     LineSnapshot,
@@ -22,6 +22,8 @@ from .model import (
 from .money import Money
 
 DEFAULT_WARN_DAYS = 7
+# Runways longer than this (100 years) are shown as this: the date stays representable.
+MAX_RUNWAY_DAYS = 36600
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,8 @@ class Ledger:
         require_aware(self.plan_expiry, "plan expiry")
         if self.last_activity is not None:
             require_aware(self.last_activity, "last activity")
+        if not isinstance(self.balance, Money):
+            raise InvalidAmountError("a ledger's balance must be Money")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,25 +69,39 @@ def _renewals_due(expiry: datetime, plan: PlanRules, now: datetime) -> int:
     return steps + 1
 
 
+def _runway_end(start: datetime, cycles: int, plan: PlanRules) -> datetime:
+    return add_days(start, min(cycles * plan.cycle_days, MAX_RUNWAY_DAYS), plan.tz)
+
+
 def project_ledger(ledger: Ledger, plan: PlanRules, now: datetime) -> Projection:
     """Apply the automatic deductions between the reading and ``now``.
 
     At each expiry the carrier takes the renewal cost if the balance covers it and extends the plan
     by one cycle; when it does not, the plan stays expired (the line enters its grace period).
+    Nothing is deducted before the reading. A ledger read while the plan had already expired but
+    with enough money (a late top-up) renews at the reading and counts the new cycle from it, unless
+    the number was already past its loss date then. ``now`` before the reading projects nothing.
     """
     require_aware(now, "now")
     cost = plan.renewal_cost
     balance = ledger.balance
     expiry = ledger.plan_expiry
     done = 0
-    if ledger.auto_deduct:
+    if ledger.auto_deduct and now >= ledger.read_at:
+        read_at = ledger.read_at
+        late = expiry < read_at < add_days(expiry, plan.grace_days, plan.tz)
+        if late and balance >= cost:
+            balance = balance - cost
+            expiry = add_days(read_at, plan.cycle_days, plan.tz)
+            done = 1
         due = _renewals_due(expiry, plan, now)
         affordable = balance.cycles_covered(cost)
-        done = due if affordable is None else min(due, affordable)
-        balance = balance - cost * done
-        expiry = add_days(expiry, done * plan.cycle_days, plan.tz)
+        count = due if affordable is None else min(due, affordable)
+        balance = balance - cost * count
+        expiry = add_days(expiry, count * plan.cycle_days, plan.tz)
+        done += count
     covered = balance.cycles_covered(cost)
-    funded_until = None if covered is None else add_days(expiry, covered * plan.cycle_days, plan.tz)
+    funded_until = None if covered is None else _runway_end(expiry, covered, plan)
     return Projection(balance=balance, plan_expiry=expiry, renewals=done, funded_until=funded_until)
 
 
@@ -96,8 +114,12 @@ def expiry_after_payment(
     next date counts from the actual renewal day, as US prepaid carriers do.
     """
     require_aware(paid_at, "payment time")
+    if current_expiry is not None:
+        require_aware(current_expiry, "current expiry")
     if isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1:
         raise InvalidPlanError("a payment covers at least one whole cycle")
+    if cycles * plan.cycle_days > MAX_RUNWAY_DAYS:
+        raise InvalidPlanError(f"a payment covers at most {MAX_RUNWAY_DAYS} days")
     start = paid_at if current_expiry is None or current_expiry <= paid_at else current_expiry
     return add_days(start, cycles * plan.cycle_days, plan.tz)
 
@@ -105,16 +127,72 @@ def expiry_after_payment(
 def apply_payment(ledger: Ledger, plan: PlanRules, amount: Money, paid_at: datetime) -> Ledger:
     """Record a top-up the user made: the money joins the balance, then the projection runs.
 
-    If the line had expired for lack of money, the payment renews it from the payment day.
+    If the line had expired for lack of money, the payment renews it from the payment day, as long
+    as the number still exists (before its loss date). A payment dated before the ledger's reading
+    is refused (InvalidLedgerError): the reading already includes it or the order is wrong.
     """
+    require_aware(paid_at, "payment time")
+    if not isinstance(amount, Money) or amount.amount < 0:
+        raise InvalidAmountError("a payment is a non-negative amount of Money")
+    if paid_at < ledger.read_at:
+        raise InvalidLedgerError("a payment cannot be recorded before the last balance reading")
     projected = project_ledger(ledger, plan, paid_at)
     balance = projected.balance + amount
     expiry = projected.plan_expiry
     cost = plan.renewal_cost
-    if expiry <= paid_at and ledger.auto_deduct and balance >= cost:
+    alive = paid_at < add_days(expiry, plan.grace_days, plan.tz)
+    if expiry <= paid_at and alive and ledger.auto_deduct and balance >= cost:
         balance = balance - cost
         expiry = expiry_after_payment(expiry, paid_at, plan)
     return replace(ledger, balance=balance, read_at=paid_at, plan_expiry=expiry)
+
+
+def warning_starts(deadline: datetime, warn_days: int, plan: PlanRules) -> datetime:
+    """When the warning for ``deadline`` begins: ``warn_days`` days before it, on the carrier clock.
+
+    This is the same instant as the reminder for that lead (keeper.deadlines.reminder_instants).
+    """
+    if isinstance(warn_days, bool) or not isinstance(warn_days, int) or warn_days < 0:
+        raise InvalidLeadDaysError("warning days must be a whole number, 0 or more")
+    if warn_days > MAX_RUNWAY_DAYS:
+        raise InvalidLeadDaysError(f"warning days must be at most {MAX_RUNWAY_DAYS}")
+    return add_days(deadline, -warn_days, plan.tz)
+
+
+def _money_outlook(balance: Money | None, cost: Money) -> tuple[bool | None, int | None]:
+    """(does the balance cover the next renewal, how many whole renewals it pays).
+
+    A free renewal is covered unless a known balance is in debt; its count is None (unlimited).
+    A balance that is unknown or in another currency gives (None, None): nothing is assumed.
+    """
+    same = balance is not None and balance.currency == cost.currency
+    if cost.amount == 0:
+        return not (same and balance is not None and balance.amount < 0), None
+    if balance is None or not same:
+        return None, None
+    return balance >= cost, balance.cycles_covered(cost)
+
+
+def renewal_pending(
+    snapshot: LineSnapshot, plan: PlanRules, now: datetime, covers: bool | None
+) -> bool:
+    """Whether an expired plan is inside its carrier's renewal window with the renewal covered.
+
+    Tello renews on the expiry day between 05:00 and 11:00 US Eastern: until the window closes an
+    expiry that has passed is a renewal in progress, not a grace period. Needs a renewal window,
+    auto-renew not switched off, enough money and a carrier that has not suspended the line.
+    """
+    expiry = snapshot.plan_expiry
+    window = plan.renewal_window
+    if expiry is None or window is None or covers is not True or now < expiry:
+        return False
+    if snapshot.auto_renew is False or snapshot.carrier_status in _CARRIER_STOPPED:
+        return False
+    closes = datetime.combine(local_date(expiry, plan.tz), window[1], tzinfo=plan.tz)
+    return now < closes
+
+
+_CARRIER_STOPPED = frozenset({CarrierStatus.SUSPENDED, CarrierStatus.DELETED})
 
 
 def compute_status(
@@ -124,7 +202,39 @@ def compute_status(
     *,
     warn_days: int = DEFAULT_WARN_DAYS,
 ) -> LineStatus:
-    """Derive the line's dates, money outlook and state at ``now``."""
+    """Derive the line's dates, money outlook and state at ``now``.
+
+    Dates: loss date = plan expiry + grace days; activity deadline = last activity + activity days;
+    keep-alive deadline = the earlier of the two that are known. Day arithmetic is on the carrier's
+    wall clock (plan.timezone). "Warning time" for a deadline is ``warn_days`` days before it.
+
+    Money: the balance covers the renewal when it is in the plan's currency and at least the cost
+    (a free renewal is always covered unless the balance is in debt). Funded-until is the expiry
+    plus one cycle per whole renewal the balance pays; for an expired plan the renewal would be
+    late, so the cycles count from ``now`` (except a renewal pending in its window: on time).
+
+    State, first rule that matches wins:
+      1. LOST, carrier_deleted: the carrier reports the line deleted.
+      2. LOST, activity_missed / past_loss_date: the activity deadline or the loss date has passed
+         (the reason names the deadline that passed first). A loss date that falls inside a covered
+         renewal still pending in its window (rule 3) does not count yet.
+      3. RENEWAL_DUE, renewal_covered: the plan expired but a covered auto-renewal is still inside
+         the carrier's renewal window (see ``renewal_pending``).
+      4. SUSPENDED, carrier_suspended: the carrier reports the line suspended.
+      5. GRACE_PERIOD, plan_expired: the plan expiry has passed; paying still restores the line.
+      6. EXPIRING, activity_needed: warning time for the activity deadline has come.
+      7. Warning time for the plan expiry has come:
+         RENEWAL_DUE, renewal_covered when the balance covers it and auto-renew is not off
+         (unknown auto-renew counts as on: prepaid carriers deduct by default);
+         otherwise EXPIRING with balance_unknown (balance unknown or another currency),
+         renewal_manual (money is there, auto-renew is off) or balance_short.
+      8. UNKNOWN, activity_unknown: the plan needs activity and no activity is recorded.
+      9. UNKNOWN, no_expiry: neither a plan expiry nor an activity deadline is known.
+     10. ACTIVE, ok.
+    ``action_needed`` is true for EXPIRING, GRACE_PERIOD and SUSPENDED: the states in which a
+    payment or a call or text by the user still changes the outcome. LOST is final and UNKNOWN asks
+    for data, so neither sets it.
+    """
     require_aware(now, "now")
     tz = plan.tz
     cost = plan.renewal_cost
@@ -136,17 +246,20 @@ def compute_status(
     parts = [d for d in (loss_date, activity_deadline) if d is not None]
     keep_alive = min(parts) if parts else None
 
-    balance = snapshot.balance
-    covers: bool | None = None
-    cycles: int | None = None
-    if balance is not None and balance.currency == cost.currency:
-        covers = balance >= cost
-        cycles = balance.cycles_covered(cost)
+    covers, cycles = _money_outlook(snapshot.balance, cost)
+    pending = renewal_pending(snapshot, plan, now, covers)
     funded_until = None
     if cycles is not None and expiry is not None:
-        funded_until = add_days(expiry, cycles * plan.cycle_days, tz)
+        if cycles == 0:
+            funded_until = expiry
+        elif expiry > now or pending:
+            funded_until = _runway_end(expiry, cycles, plan)
+        else:
+            funded_until = _runway_end(now, cycles, plan)
 
-    state, reason = _state(snapshot, now, warn_days, expiry, loss_date, activity_deadline, covers)
+    state, reason = _state(
+        snapshot, plan, now, warn_days, loss_date, activity_deadline, covers, pending
+    )
     return LineStatus(
         state=state,
         reason=reason,
@@ -168,30 +281,50 @@ _ACTION_STATES = frozenset({LineState.EXPIRING, LineState.GRACE_PERIOD, LineStat
 
 def _state(
     snapshot: LineSnapshot,
+    plan: PlanRules,
     now: datetime,
     warn_days: int,
-    expiry: datetime | None,
     loss_date: datetime | None,
     activity_deadline: datetime | None,
     covers: bool | None,
+    pending: bool,
 ) -> tuple[LineState, StatusReason]:
-    if snapshot.carrier_status is CarrierStatus.DELETED:
+    """The rules listed in compute_status's docstring, in the same order."""
+    expiry = snapshot.plan_expiry
+    status = snapshot.carrier_status
+    if status == CarrierStatus.DELETED:
         return LineState.LOST, StatusReason.CARRIER_DELETED
-    if loss_date is not None and now >= loss_date:
-        return LineState.LOST, StatusReason.PAST_LOSS_DATE
-    if activity_deadline is not None and now >= activity_deadline:
+    activity_missed = activity_deadline is not None and now >= activity_deadline
+    loss_passed = loss_date is not None and now >= loss_date and not pending
+    if activity_missed and (
+        not loss_passed
+        or (
+            loss_date is not None
+            and activity_deadline is not None
+            and activity_deadline < loss_date
+        )
+    ):
         return LineState.LOST, StatusReason.ACTIVITY_MISSED
-    if snapshot.carrier_status is CarrierStatus.SUSPENDED:
+    if loss_passed:
+        return LineState.LOST, StatusReason.PAST_LOSS_DATE
+    if pending:
+        return LineState.RENEWAL_DUE, StatusReason.RENEWAL_COVERED
+    if status == CarrierStatus.SUSPENDED:
         return LineState.SUSPENDED, StatusReason.CARRIER_SUSPENDED
     if expiry is not None and now >= expiry:
         return LineState.GRACE_PERIOD, StatusReason.PLAN_EXPIRED
-    window = warn_days
-    if activity_deadline is not None and (activity_deadline - now).days < window:
+    if activity_deadline is not None and now >= warning_starts(activity_deadline, warn_days, plan):
         return LineState.EXPIRING, StatusReason.ACTIVITY_NEEDED
-    if expiry is not None and (expiry - now).days < window:
-        if covers and snapshot.auto_renew is not False:
-            return LineState.RENEWAL_DUE, StatusReason.RENEWAL_COVERED
-        return LineState.EXPIRING, StatusReason.BALANCE_SHORT
+    if expiry is not None and now >= warning_starts(expiry, warn_days, plan):
+        if covers is None:
+            return LineState.EXPIRING, StatusReason.BALANCE_UNKNOWN
+        if not covers:
+            return LineState.EXPIRING, StatusReason.BALANCE_SHORT
+        if snapshot.auto_renew is False:
+            return LineState.EXPIRING, StatusReason.RENEWAL_MANUAL
+        return LineState.RENEWAL_DUE, StatusReason.RENEWAL_COVERED
+    if plan.activity_days is not None and snapshot.last_activity is None:
+        return LineState.UNKNOWN, StatusReason.ACTIVITY_UNKNOWN
     if expiry is None and activity_deadline is None:
         return LineState.UNKNOWN, StatusReason.NO_EXPIRY
     return LineState.ACTIVE, StatusReason.OK
@@ -199,10 +332,13 @@ def _state(
 
 __all__ = [
     "DEFAULT_WARN_DAYS",
+    "MAX_RUNWAY_DAYS",
     "Ledger",
     "Projection",
     "apply_payment",
     "compute_status",
     "expiry_after_payment",
     "project_ledger",
+    "renewal_pending",
+    "warning_starts",
 ]

@@ -8,7 +8,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from .dates import require_aware, zone
-from .errors import InvalidPlanError
+from .errors import InvalidAmountError, InvalidPlanError, KeeperError
 from .money import Money
 
 MAX_CYCLE_DAYS = 3660
@@ -60,6 +60,10 @@ class StatusReason(StrEnum):
     PAST_LOSS_DATE = "past_loss_date"
     ACTIVITY_MISSED = "activity_missed"
     NO_EXPIRY = "no_expiry"
+    # Added with issue 3: the old code reported BALANCE_SHORT for all three situations.
+    BALANCE_UNKNOWN = "balance_unknown"  # renewal near, balance unknown or in another currency
+    RENEWAL_MANUAL = "renewal_manual"  # renewal near, money there, but auto-renew is off
+    ACTIVITY_UNKNOWN = "activity_unknown"  # the plan needs activity and none is recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +98,15 @@ class PlanRules:
             raise InvalidPlanError(f"the activity period must be 1 to {MAX_CYCLE_DAYS} days")
         zone(self.timezone)
         if self.renewal_window is not None:
-            start, end = self.renewal_window
-            if not (isinstance(start, time) and isinstance(end, time)) or start >= end:
+            window = self.renewal_window
+            if not isinstance(window, tuple) or len(window) != 2:
+                raise InvalidPlanError("the renewal window must be a (start, end) pair of times")
+            start, end = window
+            if not (isinstance(start, time) and isinstance(end, time)):
+                raise InvalidPlanError("the renewal window must be two times, start before end")
+            if start.tzinfo is not None or end.tzinfo is not None:
+                raise InvalidPlanError("renewal window times are on the carrier's clock: no tzinfo")
+            if start >= end:
                 raise InvalidPlanError("the renewal window must be two times, start before end")
 
     @property
@@ -123,6 +134,19 @@ class LineSnapshot:
     shared_balance: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.line_id, str) or not self.line_id:
+            raise KeeperError("a line needs a non-empty line id")
+        if not isinstance(self.number, str):
+            raise KeeperError("the line's number must be text")
+        if self.balance is not None and not isinstance(self.balance, Money):
+            raise InvalidAmountError("a line's balance must be Money or None")
+        try:
+            # Providers often pass the status text they parsed; compare by member, not by text.
+            object.__setattr__(self, "carrier_status", CarrierStatus(self.carrier_status))
+        except ValueError as err:
+            raise KeeperError(f"unknown carrier status {str(self.carrier_status)[:20]!r}") from err
+        if self.auto_renew is not None and not isinstance(self.auto_renew, bool):
+            raise KeeperError("auto_renew must be True, False or None")
         if self.plan_expiry is not None:
             require_aware(self.plan_expiry, "plan expiry")
         if self.last_activity is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+import re
 from typing import Self
 
 from .errors import CurrencyError, InvalidAmountError
@@ -23,8 +24,14 @@ ISO_CURRENCIES: frozenset[str] = frozenset(
 
 # Largest amount accepted from any source: far above any phone bill, small enough to stay exact.
 MAX_AMOUNT = Decimal("1000000")
+# Finest fraction kept: sub-cent API prices ("0.0075") fit; with MAX_AMOUNT an amount has at most
+# 19 significant digits, so sums and whole multiples stay exact in Decimal's 28-digit context.
+MAX_PLACES = 12
+_QUANTUM = Decimal(1).scaleb(-MAX_PLACES)
 # Longest numeric text accepted when parsing (guards against hostile multi-megabyte "numbers").
 _MAX_TEXT = 32
+# ASCII only: Decimal() would also take "1_000" and non-ASCII digits such as "３".
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?")
 
 
 def check_currency(code: object) -> str:
@@ -46,9 +53,13 @@ def parse_decimal(value: object) -> Decimal:
         text = value.strip()
         if not text or len(text) > _MAX_TEXT:
             raise InvalidAmountError("an amount must be a short decimal number such as '3.00'")
+        if text.lower().lstrip("+-") in {"nan", "snan", "inf", "infinity"}:
+            raise InvalidAmountError("an amount must be a finite number (not NaN or infinity)")
+        if not _NUMBER.fullmatch(text):
+            raise InvalidAmountError(f"{text[:16]!r} is not a decimal number")
         try:
             result = Decimal(text)
-        except InvalidOperation as err:
+        except InvalidOperation as err:  # pragma: no cover - the pattern admits only valid text
             raise InvalidAmountError(f"{text[:16]!r} is not a decimal number") from err
     else:
         raise InvalidAmountError(f"amounts must be decimal strings, not {type(value).__name__}")
@@ -56,6 +67,8 @@ def parse_decimal(value: object) -> Decimal:
         raise InvalidAmountError("an amount must be a finite number (not NaN or infinity)")
     if abs(result) > MAX_AMOUNT:
         raise InvalidAmountError(f"an amount over {MAX_AMOUNT} is not plausible")
+    if result % _QUANTUM:
+        raise InvalidAmountError(f"an amount has at most {MAX_PLACES} decimal places")
     return result
 
 
