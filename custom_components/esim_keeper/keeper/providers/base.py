@@ -7,9 +7,10 @@ is looked up by its idempotency key by the caller.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
@@ -170,3 +171,28 @@ class Provider(Protocol):
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
         """The attempt made with ``idempotency_key``, or None if the carrier never saw it."""
+
+
+class LineNotFoundError(ProviderError):
+    """The carrier does not know this line (any more)."""
+
+    key = "line_not_found"
+
+
+def next_monthly_date(anchor: datetime, now: datetime) -> datetime:
+    """The first monthly anniversary of ``anchor`` that is after ``now`` (UTC).
+
+    Monthly carrier billing (Twilio numbers) recurs on the purchase day; a purchase on the 31st
+    bills on the last day of shorter months. The anchor's time of day is kept.
+    """
+    start = anchor.astimezone(UTC)
+    moment = now.astimezone(UTC)
+    months = max(1, (moment.year - start.year) * 12 + moment.month - start.month - 1)
+    while True:
+        year, month = divmod(start.month - 1 + months, 12)
+        year += start.year
+        day = min(start.day, calendar.monthrange(year, month + 1)[1])
+        candidate = start.replace(year=year, month=month + 1, day=day)
+        if candidate > moment:
+            return candidate
+        months += 1

@@ -1,0 +1,329 @@
+"""Shared HTTP plumbing for provider clients: one request helper and defensive field parsers.
+
+Everything a carrier sends back is untrusted. This module turns transport failures and HTTP status
+codes into the typed errors of ``base`` and checks every field it hands out, so that a provider
+raises a ``ProviderError`` subclass and nothing else. It never logs a token, a query string or a
+full phone number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+import json
+import logging
+import re
+import unicodedata
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from ..dates import start_of_day
+from ..errors import KeeperError
+from ..money import Money
+from .base import (
+    MAX_BODY_BYTES,
+    REQUEST_TIMEOUT,
+    AuthError,
+    InvalidResponseError,
+    ProviderConnectionError,
+    RateLimitedError,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+JsonObject = Mapping[str, object]
+
+# Longest Retry-After we honour (seconds): a carrier asking for more is treated as asking for a day.
+MAX_RETRY_AFTER = 86400.0
+# Longest text field accepted from a carrier.
+MAX_TEXT = 256
+# Most pages one listing may take; a carrier that never stops paging is answering nonsense.
+MAX_PAGES = 1000
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"(\.[0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+# Bidirectional overrides and isolates: legal unicode, but used to disguise text.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def mask_number(number: str) -> str:
+    """A phone number (or any identifier) reduced to its last 4 characters for logs."""
+    return f"…{number[-4:]}" if len(number) > 4 else "…"
+
+
+def clamp_timeout(timeout: float) -> float:
+    """A per-request timeout in seconds: positive and never above REQUEST_TIMEOUT."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise ValueError("the request timeout must be a positive number of seconds")
+    return min(float(timeout), REQUEST_TIMEOUT)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text or len(text) > 64:
+        return None
+    if text.isdigit():
+        return min(float(int(text)), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(text)
+    except TypeError, ValueError, IndexError, OverflowError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    wait = (when - (now or datetime.now(UTC))).total_seconds()
+    return min(max(wait, 0.0), MAX_RETRY_AFTER)
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"JSON constant {name} is not allowed")
+
+
+def decode_json(body: bytes, what: str) -> object:
+    """Parse a JSON body strictly: UTF-8, no NaN/Infinity, floats kept as Decimal."""
+    try:
+        text = body.decode("utf-8")
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as err:
+        raise InvalidResponseError(f"{what}: the answer is not valid JSON") from err
+
+
+@dataclass(frozen=True, slots=True)
+class JsonResponse:
+    """A response that passed the status checks: its status, headers and parsed body."""
+
+    status: int
+    data: object
+    headers: Mapping[str, str]
+
+
+class HttpClient:
+    """Requests against one carrier API with a shared, injected ``aiohttp.ClientSession``.
+
+    Status mapping: 401/403 -> AuthError; 429 -> RateLimitedError(retry_after); 5xx, timeouts,
+    dropped connections and truncated bodies -> ProviderConnectionError; a body over the size
+    limit, invalid JSON or an unexpected status -> InvalidResponseError. Statuses listed in
+    ``accept`` are handed back to the caller with their (leniently parsed) body. Nothing retries.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        *,
+        name: str,
+        timeout: float = REQUEST_TIMEOUT,
+        max_body: int = MAX_BODY_BYTES,
+        headers: Mapping[str, str] | None = None,
+        auth: aiohttp.BasicAuth | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError("the base URL must start with http:// or https://")
+        self._session = session
+        self.base_url = base_url.rstrip("/")
+        self._name = name
+        self._timeout = aiohttp.ClientTimeout(total=clamp_timeout(timeout))
+        self._max_body = max_body
+        self._headers = dict(headers or {})
+        self._auth = auth
+        self._now = now or (lambda: datetime.now(UTC))
+        self.requests = 0  # requests sent, for AccountData.requests
+
+    def url(self, path: str) -> str:
+        """The absolute URL of ``path`` ("/..." relative to the base, or a URL on the base)."""
+        if path.startswith("/"):
+            return self.base_url + path
+        if path.startswith(self.base_url + "/"):
+            return path
+        raise InvalidResponseError(f"{self._name}: refusing to follow a link off the API host")
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        params: Mapping[str, str] | None = None,
+        json_body: object = None,
+        headers: Mapping[str, str] | None = None,
+        accept: Sequence[int] = (),
+    ) -> JsonResponse:
+        """Send one request and return its parsed answer (2xx, or a status listed in accept)."""
+        url = self.url(path)
+        all_headers = {**self._headers, "Accept": "application/json", **(headers or {})}
+        label = f"{self._name} {what}"
+        self.requests += 1
+        try:
+            async with self._session.request(
+                method,
+                url,
+                params=params,
+                json=json_body,
+                headers=all_headers,
+                auth=self._auth,
+                timeout=self._timeout,
+                allow_redirects=False,
+            ) as resp:
+                status = resp.status
+                _LOGGER.debug("%s: HTTP %s", label, status)
+                if status in (401, 403):
+                    raise AuthError(f"{label}: the credentials were refused (HTTP {status})")
+                if status == 429:
+                    wait = parse_retry_after(resp.headers.get("Retry-After"), self._now())
+                    raise RateLimitedError(f"{label}: rate limited (HTTP 429)", wait)
+                if status >= 500:
+                    raise ProviderConnectionError(f"{label}: the carrier failed (HTTP {status})")
+                wanted = 200 <= status < 300
+                if not wanted and status not in accept:
+                    raise InvalidResponseError(f"{label}: unexpected HTTP {status}")
+                body = await self._read(resp, label)
+                headers_out = {k: v for k, v in resp.headers.items() if k.lower() != "set-cookie"}
+        except TimeoutError as err:
+            raise ProviderConnectionError(f"{label}: no answer in time") from err
+        except aiohttp.ClientPayloadError as err:
+            raise ProviderConnectionError(f"{label}: the answer was cut off") from err
+        except aiohttp.ClientError as err:
+            raise ProviderConnectionError(
+                f"{label}: connection failed ({type(err).__name__})"
+            ) from err
+        if wanted:
+            data = decode_json(body, label) if body.strip() else None
+        else:
+            try:
+                data = decode_json(body, label) if body.strip() else None
+            except InvalidResponseError:
+                data = None
+        return JsonResponse(status=status, data=data, headers=headers_out)
+
+    async def _read(self, resp: aiohttp.ClientResponse, label: str) -> bytes:
+        length = resp.content_length
+        if length is not None and length > self._max_body:
+            raise InvalidResponseError(f"{label}: the answer is too large")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > self._max_body:
+                raise InvalidResponseError(f"{label}: the answer is too large")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+# --- defensive field access ---------------------------------------------------------------------
+
+
+def as_object(value: object, what: str) -> JsonObject:
+    """``value`` as a JSON object with string keys, or InvalidResponseError."""
+    if not isinstance(value, dict):
+        raise InvalidResponseError(f"{what} must be an object")
+    return value
+
+
+def as_list(value: object, what: str) -> list[object]:
+    """``value`` as a JSON array, or InvalidResponseError."""
+    if not isinstance(value, list):
+        raise InvalidResponseError(f"{what} must be an array")
+    return value
+
+
+def check_text(value: object, what: str, *, max_len: int = MAX_TEXT) -> str:
+    """A short, printable string: no control characters, surrogates or bidi overrides."""
+    if not isinstance(value, str):
+        raise InvalidResponseError(f"{what} must be a string")
+    if not value or len(value) > max_len:
+        raise InvalidResponseError(f"{what} must be 1 to {max_len} characters")
+    for char in value:
+        if char in _BIDI or unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn"):
+            raise InvalidResponseError(f"{what} contains a character that is not allowed")
+    return value
+
+
+def get_text(
+    obj: JsonObject, key: str, what: str, *, max_len: int = MAX_TEXT, optional: bool = False
+) -> str | None:
+    """A text field; None when absent or null and ``optional``."""
+    value = obj.get(key)
+    if value is None:
+        if optional:
+            return None
+        raise InvalidResponseError(f"{what}.{key} is missing")
+    return check_text(value, f"{what}.{key}", max_len=max_len)
+
+
+def get_str(obj: JsonObject, key: str, what: str, *, max_len: int = MAX_TEXT) -> str:
+    """A required text field."""
+    value = get_text(obj, key, what, max_len=max_len)
+    assert value is not None  # optional=False never returns None
+    return value
+
+
+def get_bool(obj: JsonObject, key: str, what: str) -> bool | None:
+    """A boolean field, None when absent or null."""
+    value = obj.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    raise InvalidResponseError(f"{what}.{key} must be true or false")
+
+
+def get_int(obj: JsonObject, key: str, what: str, *, minimum: int = 0, maximum: int) -> int:
+    """A whole number within [minimum, maximum]."""
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise InvalidResponseError(f"{what}.{key} must be a whole number {minimum}..{maximum}")
+    return value
+
+
+def parse_money(amount: object, currency: object, what: str, *, allow_negative: bool) -> Money:
+    """Money from a carrier's decimal string and currency code (never a float)."""
+    if isinstance(amount, Decimal):  # a JSON number: carriers must send strings
+        raise InvalidResponseError(f"{what} must be a decimal string, not a JSON number")
+    try:
+        return Money.parse(amount, currency, allow_negative=allow_negative)
+    except KeeperError as err:
+        raise InvalidResponseError(f"{what}: {err}") from err
+
+
+def check_e164(value: object, what: str) -> str:
+    """An E.164 phone number such as +12025550101."""
+    if not isinstance(value, str) or not _E164.fullmatch(value):
+        raise InvalidResponseError(f"{what} is not an E.164 phone number")
+    return value
+
+
+def parse_instant(value: object, what: str, tz: ZoneInfo | None = None) -> datetime:
+    """An RFC 3339 timestamp with offset, or (when ``tz`` is given) a plain date meaning the start
+    of that day in the carrier's timezone."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise InvalidResponseError(f"{what} must be an RFC 3339 date-time string")
+    try:
+        if _DATETIME.fullmatch(value):
+            return datetime.fromisoformat(value.replace("z", "Z")).astimezone(UTC)
+        if tz is not None and _DATE.fullmatch(value):
+            return start_of_day(date.fromisoformat(value), tz)
+    except (ValueError, OverflowError) as err:
+        raise InvalidResponseError(f"{what} is not a real date") from err
+    raise InvalidResponseError(f"{what} must be an RFC 3339 date-time with an offset")
+
+
+def parse_rfc2822(value: object, what: str) -> datetime:
+    """An RFC 2822 date such as 'Mon, 16 Aug 2010 03:45:01 +0000' (Twilio)."""
+    if not isinstance(value, str) or not value or len(value) > 64:
+        raise InvalidResponseError(f"{what} must be an RFC 2822 date string")
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError) as err:
+        raise InvalidResponseError(f"{what} is not an RFC 2822 date") from err
+    if when.tzinfo is None:  # "-0000": UTC, local zone unknown
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""Developer tools: the carrier simulator and friends (not shipped with the integration)."""

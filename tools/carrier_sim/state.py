@@ -1,0 +1,210 @@
+"""The simulator's one consistent state: lines, balances, renewals, counters, tokens and faults.
+
+The bridge, Twilio-shaped and Telnyx-shaped endpoints are three views of this state: a line is a
+bridge line, a Twilio incoming number and a Telnyx phone number at the same time, and the account
+balance is what Twilio and Telnyx report.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+import random
+
+from .faults import Fault
+
+# Default credentials (loopback development only; override with SimTokens(...)).
+DEFAULT_BRIDGE_TOKEN = "sim-bridge-token"  # noqa: S105
+DEFAULT_TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000001"
+DEFAULT_TWILIO_AUTH_TOKEN = "sim-twilio-auth-token"  # noqa: S105
+DEFAULT_TWILIO_API_KEY_SID = "SK00000000000000000000000000000001"
+DEFAULT_TWILIO_API_KEY_SECRET = "sim-twilio-api-key-secret"  # noqa: S105
+DEFAULT_TELNYX_API_KEY = "sim-telnyx-api-key"
+
+PROVIDERS = ("bridge", "twilio", "telnyx")
+PAYMENT_METHODS = ("carrier_balance", "card", "paypal", "alipay", "wechat_pay", "retail_pin")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class SimTokens:
+    """The credentials the simulator accepts."""
+
+    bridge: str = DEFAULT_BRIDGE_TOKEN
+    twilio_account_sid: str = DEFAULT_TWILIO_ACCOUNT_SID
+    twilio_auth_token: str = DEFAULT_TWILIO_AUTH_TOKEN
+    twilio_api_key_sid: str = DEFAULT_TWILIO_API_KEY_SID
+    twilio_api_key_secret: str = DEFAULT_TWILIO_API_KEY_SECRET
+    telnyx: str = DEFAULT_TELNYX_API_KEY
+
+
+@dataclass(slots=True)
+class SimLine:
+    id: str
+    number: str
+    name: str
+    balance: Decimal
+    plan_expiry: datetime
+    created: datetime  # Twilio date_created, Telnyx purchased_at
+    last_activity: datetime | None = None
+    currency: str = "USD"
+    status: str = "active"  # active | suspended | deleted
+    auto_renew: bool | None = True
+    expiry_as_date: bool = False  # report plan_expiry as a plain date (carrier's timezone)
+    plan_cost: Decimal = Decimal("3.00")
+    cycle_days: int = 30
+    decline_reason: str | None = None  # set: every renewal of this line is declined
+    charges: int = 0
+
+
+@dataclass(slots=True)
+class SimRenewal:
+    id: str
+    idempotency_key: str
+    line_id: str
+    status: str  # succeeded | declined
+    amount: Decimal
+    currency: str
+    method: str
+    created_at: datetime
+    decline_reason: str | None = None
+
+
+class RenewalConflictError(Exception):
+    """An idempotency key reused for a different request."""
+
+
+def make_lines(count: int, seed: int, now: datetime) -> dict[str, SimLine]:
+    """``count`` fictional lines (555-01xx numbers across area codes), reproducible by ``seed``."""
+    rng = random.Random(seed)
+    lines: dict[str, SimLine] = {}
+    for i in range(count):
+        line_id = f"line-{i + 1}"
+        area = 201 + i // 100
+        created = now - timedelta(days=rng.randint(40, 900), hours=rng.randint(0, 23))
+        lines[line_id] = SimLine(
+            id=line_id,
+            number=f"+1{area}55501{i % 100:02d}",
+            name=f"Line {i + 1}",
+            balance=Decimal(rng.randint(0, 4000)) / 100,
+            plan_expiry=(now + timedelta(days=rng.randint(-5, 40))).replace(microsecond=0),
+            created=created.replace(microsecond=0),
+            last_activity=(
+                None
+                if i % 5 == 4
+                else (now - timedelta(days=rng.randint(0, 80))).replace(microsecond=0)
+            ),
+            auto_renew=None if i % 7 == 6 else i % 2 == 0,
+            expiry_as_date=i % 4 == 3,
+        )
+    return lines
+
+
+@dataclass(slots=True)
+class SimState:
+    lines: dict[str, SimLine]
+    tokens: SimTokens = field(default_factory=SimTokens)
+    account_balance: Decimal = Decimal("12.29")
+    account_currency: str = "USD"
+    auto_recharge_enabled: bool = True
+    timezone: str = "America/New_York"
+    renewals: dict[str, SimRenewal] = field(default_factory=dict)
+    charges_total: int = 0
+    requests: Counter[str] = field(default_factory=Counter)
+    faults: dict[str, Fault] = field(default_factory=dict)
+    revoked: set[str] = field(default_factory=set)
+
+    @classmethod
+    def generate(
+        cls,
+        count: int = 3,
+        seed: int = 0,
+        now: datetime | None = None,
+        tokens: SimTokens | None = None,
+    ) -> SimState:
+        moment = now or datetime.now(UTC)
+        return cls(lines=make_lines(count, seed, moment), tokens=tokens or SimTokens())
+
+    def take_fault(self, route: str) -> Fault | None:
+        """The fault for ``route`` (a specific one before ``*``), counting down limited faults."""
+        key = route if route in self.faults else "*" if "*" in self.faults else None
+        if key is None:
+            return None
+        fault = self.faults[key]
+        if fault.remaining is not None:
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                del self.faults[key]
+        return fault
+
+    def renew(
+        self,
+        line: SimLine,
+        key: str,
+        amount: Decimal,
+        currency: str,
+        method: str,
+        now: datetime,
+    ) -> tuple[SimRenewal, bool]:
+        """Pay once per key: (the renewal, True if it was created by this call)."""
+        if (done := self.renewals.get(key)) is not None:
+            if (done.line_id, done.amount, done.currency, done.method) != (
+                line.id,
+                amount,
+                currency,
+                method,
+            ):
+                raise RenewalConflictError(key)
+            return done, False
+        reason = line.decline_reason
+        if reason is None and line.status == "deleted":
+            reason = "line_deleted"
+        if reason is None and method == "carrier_balance" and line.balance < amount:
+            reason = "insufficient_funds"
+        renewal = SimRenewal(
+            id=f"rn_{len(self.renewals) + 1}",
+            idempotency_key=key,
+            line_id=line.id,
+            status="declined" if reason else "succeeded",
+            amount=amount,
+            currency=currency,
+            method=method,
+            created_at=now.replace(microsecond=0),
+            decline_reason=reason,
+        )
+        if reason is None:
+            if method == "carrier_balance":
+                line.balance -= amount
+            line.plan_expiry = max(line.plan_expiry, now.replace(microsecond=0)) + timedelta(
+                days=line.cycle_days
+            )
+            line.status = "active"
+            line.charges += 1
+            self.charges_total += 1
+        self.renewals[key] = renewal
+        return renewal, True
+
+    def to_json(self) -> dict[str, object]:
+        """Everything a test or script wants to assert on (GET /_sim/state)."""
+        return {
+            "lines": {
+                line.id: {
+                    "number": line.number,
+                    "balance": str(line.balance.quantize(CENT)),
+                    "currency": line.currency,
+                    "plan_expiry": line.plan_expiry.isoformat(),
+                    "status": line.status,
+                    "charges": line.charges,
+                    "decline_reason": line.decline_reason,
+                }
+                for line in self.lines.values()
+            },
+            "account_balance": str(self.account_balance.quantize(CENT)),
+            "charges_total": self.charges_total,
+            "renewals": len(self.renewals),
+            "requests": dict(self.requests),
+            "faults": {route: fault.to_json() for route, fault in self.faults.items()},
+            "revoked": sorted(self.revoked),
+        }
