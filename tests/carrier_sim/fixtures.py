@@ -45,6 +45,7 @@ class Canned:
     base_url: str = ""
     routes: dict[str, tuple[int, bytes, dict[str, str]]] = field(default_factory=dict)
     seen: list[str] = field(default_factory=list)
+    chunked: set[str] = field(default_factory=set)  # paths answered without Content-Length
 
     def set(
         self, path: str, body: bytes | str, status: int = 200, headers: dict[str, str] | None = None
@@ -57,10 +58,18 @@ class Canned:
 async def canned(socket_enabled: None) -> AsyncIterator[Canned]:
     state = Canned()
 
-    async def handle(request: web.Request) -> web.Response:
+    async def handle(request: web.Request) -> web.StreamResponse:
         state.seen.append(request.path_qs)
         status, body, headers = state.routes.get(request.path, (404, b"{}", {}))
-        return web.Response(status=status, body=body, headers=headers)
+        if request.path not in state.chunked:
+            return web.Response(status=status, body=body, headers=headers)
+        stream = web.StreamResponse(status=status, headers=headers)
+        stream.enable_chunked_encoding()
+        await stream.prepare(request)
+        for start in range(0, len(body), 512):
+            await stream.write(body[start : start + 512])
+        await stream.write_eof()
+        return stream
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)

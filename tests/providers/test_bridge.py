@@ -402,6 +402,10 @@ async def test_account_without_extras(canned: Canned, session: aiohttp.ClientSes
     await provider.async_validate()
     assert not provider.capabilities.can_renew
     assert provider.capabilities.payment_methods == (PaymentMethod.CARD,)
+    canned.set("/v1/account", json.dumps({"id": "x", "name": "n"}))
+    provider = bridge(session, canned.base_url)
+    assert (await provider.async_validate()).title == "n"
+    assert provider.capabilities.can_renew  # the default until a bridge says otherwise
 
 
 RENEWAL = {

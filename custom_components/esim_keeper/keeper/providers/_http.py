@@ -8,6 +8,7 @@ full phone number.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -57,6 +58,11 @@ _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 def mask_number(number: str) -> str:
     """A phone number (or any identifier) reduced to its last 4 characters for logs."""
     return f"…{number[-4:]}" if len(number) > 4 else "…"
+
+
+def basic_auth(user: str, password: str) -> str:
+    """An ``Authorization`` header value for HTTP Basic auth (UTF-8 credentials)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 def clamp_timeout(timeout: float) -> float:
@@ -125,7 +131,6 @@ class HttpClient:
         timeout: float = REQUEST_TIMEOUT,
         max_body: int = MAX_BODY_BYTES,
         headers: Mapping[str, str] | None = None,
-        auth: aiohttp.BasicAuth | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
@@ -136,7 +141,6 @@ class HttpClient:
         self._timeout = aiohttp.ClientTimeout(total=clamp_timeout(timeout))
         self._max_body = max_body
         self._headers = dict(headers or {})
-        self._auth = auth
         self._now = now or (lambda: datetime.now(UTC))
         self.requests = 0  # requests sent, for AccountData.requests
 
@@ -171,7 +175,6 @@ class HttpClient:
                 params=params,
                 json=json_body,
                 headers=all_headers,
-                auth=self._auth,
                 timeout=self._timeout,
                 allow_redirects=False,
             ) as resp:
