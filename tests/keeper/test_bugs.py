@@ -35,7 +35,7 @@ def test_carrier_status_as_plain_string_is_honoured() -> None:
 
 def test_unhashable_timezone_is_a_typed_error() -> None:
     with pytest.raises(KeeperError):
-        zone(["America/New_York"])  # type: ignore[arg-type]
+        zone(["America/New_York"])
 
 
 def test_unknown_balance_is_not_reported_as_short() -> None:

@@ -89,12 +89,17 @@ def project_ledger(ledger: Ledger, plan: PlanRules, now: datetime) -> Projection
     done = 0
     if ledger.auto_deduct and now >= ledger.read_at:
         read_at = ledger.read_at
-        late = expiry < read_at < add_days(expiry, plan.grace_days, plan.tz)
-        if late and balance >= cost:
-            balance = balance - cost
-            expiry = add_days(read_at, plan.cycle_days, plan.tz)
-            done = 1
         due = _renewals_due(expiry, plan, now)
+        if expiry < read_at:
+            # Expired when read: cycle ends before the reading were not paid. Only a late renewal
+            # at the reading (money there, number not yet lost) starts the cycles again.
+            due = 0
+            alive = read_at < add_days(expiry, plan.grace_days, plan.tz)
+            if alive and balance >= cost:
+                balance = balance - cost
+                expiry = add_days(read_at, plan.cycle_days, plan.tz)
+                done = 1
+                due = _renewals_due(expiry, plan, now)
         affordable = balance.cycles_covered(cost)
         count = due if affordable is None else min(due, affordable)
         balance = balance - cost * count
