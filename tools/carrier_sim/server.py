@@ -210,7 +210,7 @@ async def create_renewal(request: web.Request) -> web.Response:
 
 async def get_renewal(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
-    renewal = state.renewals.get(request.match_info["key"])
+    renewal = state.renewals.get(request.match_info["idempotency_key"])
     if renewal is None or renewal.line_id != request.match_info["line_id"]:
         return bridge_error(404, "not_found", "no renewal with this key")
     return _json(_bridge_renewal(renewal))
@@ -561,7 +561,12 @@ def build_app(state: SimState, clock: Clock | None = None) -> web.Application:
     add("GET", "/v1/lines", list_lines, name="bridge.listLines")
     add("GET", "/v1/lines/{line_id}", get_line, name="bridge.getLine")
     add("POST", "/v1/lines/{line_id}/renewals", create_renewal, name="bridge.createRenewal")
-    add("GET", "/v1/lines/{line_id}/renewals/{key}", get_renewal, name="bridge.getRenewal")
+    add(
+        "GET",
+        "/v1/lines/{line_id}/renewals/{idempotency_key}",
+        get_renewal,
+        name="bridge.getRenewal",
+    )
     add("GET", f"{TWILIO_PREFIX}/Balance.json", twilio_balance, name="twilio.balance")
     add("GET", f"{TWILIO_PREFIX}/IncomingPhoneNumbers.json", twilio_numbers, name="twilio.numbers")
     add("GET", "/v2/balance", telnyx_balance, name="telnyx.balance")
