@@ -1,0 +1,54 @@
+"""Constants of the Home Assistant layer: keys of entry data, options and subentry data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+from .keeper.providers.base import ProviderKind
+
+DOMAIN: Final = "esim_keeper"
+LOGGER = logging.getLogger(__package__)
+
+# Config entry data (the account).
+CONF_PROVIDER: Final = "provider"
+
+# Number subentries.
+SUBENTRY_NUMBER: Final = "number"
+CONF_NUMBER: Final = "number"
+CONF_LINE_ID: Final = "line_id"
+CONF_NAME: Final = "name"
+CONF_CARRIER: Final = "carrier"
+CONF_PLAN: Final = "plan"
+
+# Account options.
+CONF_SCAN_INTERVAL: Final = "scan_interval"
+CONF_WARN_DAYS: Final = "warn_days"
+DEFAULT_WARN_DAYS: Final = 7
+
+# Poll interval per provider kind (minutes): a default, and a floor the options flow enforces so
+# that carriers do not lock the account out for polling too often.
+DEFAULT_SCAN_MINUTES: Final[dict[ProviderKind, int]] = {
+    ProviderKind.MANUAL: 60,
+    ProviderKind.DEMO: 5,
+    ProviderKind.HTTP_BRIDGE: 60,
+    ProviderKind.TWILIO: 60,
+    ProviderKind.TELNYX: 60,
+}
+MIN_SCAN_MINUTES: Final[dict[ProviderKind, int]] = {
+    ProviderKind.MANUAL: 5,
+    ProviderKind.DEMO: 1,
+    ProviderKind.HTTP_BRIDGE: 15,
+    ProviderKind.TWILIO: 15,
+    ProviderKind.TELNYX: 15,
+}
+MAX_SCAN_MINUTES: Final = 24 * 60
+
+
+def scan_interval(kind: ProviderKind, options: dict[str, object] | None) -> timedelta:
+    """The poll interval for an account: its option when set, never below the provider's floor."""
+    minutes = (options or {}).get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_MINUTES[kind])
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float):
+        minutes = DEFAULT_SCAN_MINUTES[kind]
+    return timedelta(minutes=max(MIN_SCAN_MINUTES[kind], min(int(minutes), MAX_SCAN_MINUTES)))

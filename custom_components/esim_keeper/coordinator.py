@@ -1,0 +1,137 @@
+"""The account coordinator: one fetch per poll for all of an account's numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .const import CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN, LOGGER, SUBENTRY_NUMBER, scan_interval
+from .keeper.lifecycle import compute_status
+from .keeper.model import LineSnapshot, LineStatus
+from .keeper.money import Money
+from .keeper.providers.base import (
+    AuthError,
+    InvalidResponseError,
+    Provider,
+    ProviderConnectionError,
+    ProviderError,
+    RateLimitedError,
+)
+from .lines import NumberConfig
+
+
+@dataclass(frozen=True, slots=True)
+class NumberData:
+    """One number at one poll: its settings, what the carrier said, and what that means."""
+
+    config: NumberConfig
+    snapshot: LineSnapshot
+    status: LineStatus
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """One poll of an account. Equal states mean nothing changed (``always_update=False``)."""
+
+    numbers: Mapping[str, NumberData]  # by subentry id; a number missing here is unavailable
+    account_balance: Money | None = None
+    fetched_at: datetime | None = field(default=None, compare=False)
+
+
+@dataclass(slots=True)
+class EsimKeeperRuntime:
+    """What a loaded account holds at run time."""
+
+    provider: Provider
+    coordinator: AccountCoordinator
+
+
+type EsimKeeperConfigEntry = ConfigEntry[EsimKeeperRuntime]
+
+
+class AccountCoordinator(DataUpdateCoordinator[AccountState]):
+    """Polls one account and derives every number's status with the keeper rules."""
+
+    config_entry: EsimKeeperConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: EsimKeeperConfigEntry, provider: Provider
+    ) -> None:
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=scan_interval(provider.kind, dict(entry.options)),
+            always_update=False,
+        )
+        self.provider = provider
+        self.numbers: dict[str, NumberConfig] = {}
+        self.sync_numbers()
+
+    @callback
+    def sync_numbers(self) -> set[str]:
+        """Read the numbers from the entry's subentries; return the ids that are new."""
+        current = {
+            subentry_id: NumberConfig.from_subentry(subentry)
+            for subentry_id, subentry in self.config_entry.subentries.items()
+            if subentry.subentry_type == SUBENTRY_NUMBER
+        }
+        new = set(current) - set(self.numbers)
+        self.numbers = current
+        return new
+
+    async def _async_update_data(self) -> AccountState:
+        try:
+            account = await self.provider.async_fetch()
+        except AuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except RateLimitedError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                retry_after=err.retry_after,
+            ) from err
+        except ProviderConnectionError as err:
+            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
+        except InvalidResponseError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="invalid_response"
+            ) from err
+        except ProviderError as err:
+            raise UpdateFailed(translation_domain=DOMAIN, translation_key="provider_error") from err
+        return self.derive(account.lines, account.account_balance, account.fetched_at)
+
+    def derive(
+        self,
+        lines: Mapping[str, LineSnapshot],
+        account_balance: Money | None,
+        fetched_at: datetime,
+    ) -> AccountState:
+        """Match the fetched lines to the configured numbers and compute their status now.
+
+        A number whose data did not change keeps the previous NumberData object, so entities can
+        tell by identity that they have nothing to write.
+        """
+        now = dt_util.utcnow()
+        warn_days = int(self.config_entry.options.get(CONF_WARN_DAYS, DEFAULT_WARN_DAYS))
+        previous = self.data.numbers if self.data is not None else {}
+        numbers: dict[str, NumberData] = {}
+        for subentry_id, config in self.numbers.items():
+            snapshot = lines.get(config.line_id)
+            if snapshot is None:
+                continue
+            status = compute_status(snapshot, config.plan, now, warn_days=warn_days)
+            fresh = NumberData(config=config, snapshot=snapshot, status=status)
+            old = previous.get(subentry_id)
+            numbers[subentry_id] = old if old == fresh else fresh
+        return AccountState(numbers=numbers, account_balance=account_balance, fetched_at=fetched_at)

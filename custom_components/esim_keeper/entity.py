@@ -1,0 +1,89 @@
+"""The one base entity: a number's device, availability, and writes only when its data changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
+
+
+@callback
+def async_add_number_entities(
+    entry: EsimKeeperConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[AccountCoordinator, str], Iterable[Entity]],
+) -> None:
+    """Add a platform's entities for every number now, and for each number added later.
+
+    Each number's entities belong to its config subentry, so removing the subentry removes them.
+    """
+    coordinator = entry.runtime_data.coordinator
+    added: set[str] = set()
+
+    @callback
+    def add_new_numbers() -> None:
+        for subentry_id in coordinator.numbers.keys() - added:
+            added.add(subentry_id)
+            async_add_entities(build(coordinator, subentry_id), config_subentry_id=subentry_id)
+        added.intersection_update(coordinator.numbers)
+
+    add_new_numbers()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_numbers))
+
+
+class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
+    """An entity of one number (one config subentry, one device)."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: AccountCoordinator,
+        subentry_id: str,
+        description: EntityDescription,
+    ) -> None:
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.subentry_id = subentry_id
+        config = coordinator.numbers[subentry_id]
+        self._attr_unique_id = f"{config.number}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, config.number)},
+            name=config.name,
+            manufacturer=config.carrier_name,
+            model=coordinator.provider.kind.value,
+            entry_type=DeviceEntryType.SERVICE,
+        )
+        self._written: tuple[bool, NumberData | None] | None = None
+
+    @property
+    def number_data(self) -> NumberData | None:
+        """This number's data from the last successful poll (None when the carrier lost it).
+
+        Entities exist only after the account's first successful poll, so data is always set.
+        """
+        return self.coordinator.data.numbers.get(self.subentry_id)
+
+    @property
+    def available(self) -> bool:
+        return super().available and self.number_data is not None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write state only when this number's data or the account's availability changed."""
+        seen = (self.coordinator.last_update_success, self.number_data)
+        if (
+            self._written is not None
+            and seen[0] == self._written[0]
+            and seen[1] is self._written[1]
+        ):
+            return
+        self._written = seen
+        self.async_write_ha_state()

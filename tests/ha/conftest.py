@@ -1,0 +1,97 @@
+"""Fixtures for the Home Assistant layer: accounts with numbers, loaded into a test hass."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.esim_keeper.const import (
+    CONF_CARRIER,
+    CONF_LINE_ID,
+    CONF_NUMBER,
+    CONF_PLAN,
+    CONF_PROVIDER,
+    DOMAIN,
+    SUBENTRY_NUMBER,
+)
+
+# Every test here runs at this instant unless it moves the clock itself.
+NOW = "2026-11-26T09:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components.esim_keeper."""
+
+
+@pytest.fixture(autouse=True)
+def frozen_now(freezer: Any) -> Any:
+    """A fixed clock, so dates in states and snapshots are stable."""
+    freezer.move_to(NOW)
+    return freezer
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create entities that are disabled by default as enabled (core has this fixture; the
+    custom-component harness does not)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+    ):
+        yield
+
+
+def number_subentry(
+    line_id: str, number: str, title: str, carrier: str, plan: dict[str, Any] | None = None
+) -> ConfigSubentryDataWithId:
+    """The subentry the "Add number" flow stores for one number (with a stable id for snapshots)."""
+    return ConfigSubentryDataWithId(
+        subentry_id=f"sub-{number[-4:]}",
+        data={
+            CONF_NUMBER: number,
+            CONF_LINE_ID: line_id,
+            CONF_CARRIER: carrier,
+            CONF_PLAN: plan or {},
+        },
+        subentry_type=SUBENTRY_NUMBER,
+        title=title,
+        unique_id=number,
+    )
+
+
+@pytest.fixture
+def demo_entry() -> MockConfigEntry:
+    """A demo account with two of its numbers added."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Demo carrier",
+        entry_id="demo-entry",
+        unique_id="demo",
+        data={CONF_PROVIDER: "demo"},
+        subentries_data=[
+            number_subentry("demo-1", "+12025550101", "Ultra", "ultra_paygo"),
+            number_subentry("demo-2", "+12025550102", "Tello", "tello"),
+        ],
+    )
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add and load an entry, waiting for its platforms."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots through Home Assistant's serializer (stable ids, readable states)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
