@@ -40,12 +40,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -
 
     @callback
     def _entry_changed(change: ConfigEntryChange, changed: ConfigEntry) -> None:
-        """A number was added or removed: follow it without reloading the account."""
+        """A number was added, changed or removed: follow it without reloading the account."""
         if change is not ConfigEntryChange.UPDATED or changed.entry_id != entry.entry_id:
             return
-        before = set(coordinator.numbers)
-        coordinator.sync_numbers()
-        if set(coordinator.numbers) != before:
+        if coordinator.sync_numbers():
             entry.async_create_background_task(
                 hass, _refresh_numbers(coordinator), f"{DOMAIN} numbers changed"
             )

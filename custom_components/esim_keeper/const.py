@@ -13,6 +13,13 @@ LOGGER = logging.getLogger(__package__)
 
 # Config entry data (the account).
 CONF_PROVIDER: Final = "provider"
+CONF_URL: Final = "url"  # HTTP bridge base URL (without /v1)
+CONF_TOKEN: Final = "token"  # noqa: S105  # key of the HTTP bridge bearer token
+CONF_ACCOUNT_SID: Final = "account_sid"  # Twilio
+CONF_API_KEY_SID: Final = "api_key_sid"  # Twilio API key SID (optional; preferred)
+CONF_AUTH_SECRET: Final = "auth_secret"  # noqa: S105  # key of the Twilio token/key secret
+CONF_API_KEY: Final = "api_key"  # Telnyx
+CONF_BASE_URL: Final = "base_url"  # API base URL override (tests and the simulator only)
 
 # Number subentries.
 SUBENTRY_NUMBER: Final = "number"
@@ -21,6 +28,14 @@ CONF_LINE_ID: Final = "line_id"
 CONF_NAME: Final = "name"
 CONF_CARRIER: Final = "carrier"
 CONF_PLAN: Final = "plan"
+CONF_LEDGER: Final = "ledger"  # Manual numbers: the user's balance record
+
+# Manual ledger fields (inside CONF_LEDGER).
+LEDGER_BALANCE: Final = "balance"
+LEDGER_READ_AT: Final = "read_at"
+LEDGER_EXPIRY: Final = "plan_expiry"
+LEDGER_ACTIVITY: Final = "last_activity"
+LEDGER_AUTO_DEDUCT: Final = "auto_deduct"
 
 # Account options.
 CONF_SCAN_INTERVAL: Final = "scan_interval"

@@ -12,6 +12,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .client import sync_provider
 from .const import CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN, LOGGER, SUBENTRY_NUMBER, scan_interval
 from .keeper.lifecycle import compute_status
 from .keeper.model import LineSnapshot, LineStatus
@@ -77,38 +78,32 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         self.sync_numbers()
 
     @callback
-    def sync_numbers(self) -> set[str]:
-        """Read the numbers from the entry's subentries; return the ids that are new."""
+    def sync_numbers(self) -> bool:
+        """Read the numbers from the entry's subentries; True when any was added, changed or
+        removed. A Manual provider gets the user's records from here."""
         current = {
             subentry_id: NumberConfig.from_subentry(subentry)
             for subentry_id, subentry in self.config_entry.subentries.items()
             if subentry.subentry_type == SUBENTRY_NUMBER
         }
-        new = set(current) - set(self.numbers)
+        changed = current != self.numbers
         self.numbers = current
-        return new
+        sync_provider(self.provider, current)
+        return changed
+
+    async def _async_setup(self) -> None:
+        """Check the credentials once before the first poll (bridges also announce what they
+        can do here). Errors map like a poll's."""
+        try:
+            await self.provider.async_validate()
+        except ProviderError as err:
+            raise _update_error(err) from err
 
     async def _async_update_data(self) -> AccountState:
         try:
             account = await self.provider.async_fetch()
-        except AuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
-        except RateLimitedError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                retry_after=err.retry_after,
-            ) from err
-        except ProviderConnectionError as err:
-            raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect") from err
-        except InvalidResponseError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key="invalid_response"
-            ) from err
         except ProviderError as err:
-            raise UpdateFailed(translation_domain=DOMAIN, translation_key="provider_error") from err
+            raise _update_error(err) from err
         return self.derive(account.lines, account.account_balance, account.fetched_at)
 
     def derive(
@@ -135,3 +130,18 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
             old = previous.get(subentry_id)
             numbers[subentry_id] = old if old == fresh else fresh
         return AccountState(numbers=numbers, account_balance=account_balance, fetched_at=fetched_at)
+
+
+def _update_error(err: ProviderError) -> Exception:
+    """The one place provider errors become Home Assistant's: reauth, or a translated failure."""
+    if isinstance(err, AuthError):
+        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed")
+    if isinstance(err, RateLimitedError):
+        return UpdateFailed(
+            translation_domain=DOMAIN, translation_key="rate_limited", retry_after=err.retry_after
+        )
+    if isinstance(err, ProviderConnectionError):
+        return UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect")
+    if isinstance(err, InvalidResponseError):
+        return UpdateFailed(translation_domain=DOMAIN, translation_key="invalid_response")
+    return UpdateFailed(translation_domain=DOMAIN, translation_key="provider_error")

@@ -1,16 +1,33 @@
-"""What a number subentry holds, read into typed settings."""
+"""What a number subentry holds, read into typed settings (and written back for Manual ledgers)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from homeassistant.config_entries import ConfigSubentry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.core import HomeAssistant, callback
 
-from .const import CONF_CARRIER, CONF_LINE_ID, CONF_NUMBER, CONF_PLAN
+from .const import (
+    CONF_CARRIER,
+    CONF_LEDGER,
+    CONF_LINE_ID,
+    CONF_NUMBER,
+    CONF_PLAN,
+    LEDGER_ACTIVITY,
+    LEDGER_AUTO_DEDUCT,
+    LEDGER_BALANCE,
+    LEDGER_EXPIRY,
+    LEDGER_READ_AT,
+)
 from .keeper.carriers import get_preset, plan_for
+from .keeper.errors import InvalidLedgerError
+from .keeper.lifecycle import Ledger
 from .keeper.model import PlanRules
+from .keeper.money import Money
+from .keeper.phone import mask
 
 # Plan fields a number may override in its subentry; the rest come from its carrier preset.
 PLAN_OVERRIDES = (
@@ -28,6 +45,38 @@ def plan_from_settings(carrier: str, overrides: Mapping[str, Any]) -> PlanRules:
     return plan_for(carrier, **{k: overrides[k] for k in PLAN_OVERRIDES if k in overrides})
 
 
+def _instant(raw: object, what: str) -> datetime:
+    if not isinstance(raw, str):
+        raise InvalidLedgerError(f"the {what} is missing")
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError as err:
+        raise InvalidLedgerError(f"the {what} is not a date and time") from err
+
+
+def ledger_from_data(raw: Mapping[str, Any], currency: str) -> Ledger:
+    """The Ledger stored in a Manual number's subentry (validated by the keeper)."""
+    activity = raw.get(LEDGER_ACTIVITY)
+    return Ledger(
+        balance=Money.parse(raw.get(LEDGER_BALANCE), currency, allow_negative=True),
+        read_at=_instant(raw.get(LEDGER_READ_AT), "balance reading time"),
+        plan_expiry=_instant(raw.get(LEDGER_EXPIRY), "plan expiry"),
+        last_activity=None if activity is None else _instant(activity, "last activity"),
+        auto_deduct=bool(raw.get(LEDGER_AUTO_DEDUCT, True)),
+    )
+
+
+def ledger_to_data(ledger: Ledger) -> dict[str, Any]:
+    """What a Manual number's subentry stores: JSON-safe, money as a decimal string."""
+    return {
+        LEDGER_BALANCE: str(ledger.balance.amount),
+        LEDGER_READ_AT: ledger.read_at.isoformat(),
+        LEDGER_EXPIRY: ledger.plan_expiry.isoformat(),
+        LEDGER_ACTIVITY: ledger.last_activity.isoformat() if ledger.last_activity else None,
+        LEDGER_AUTO_DEDUCT: ledger.auto_deduct,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class NumberConfig:
     """One number's settings, from its subentry."""
@@ -39,6 +88,7 @@ class NumberConfig:
     carrier: str
     carrier_name: str
     plan: PlanRules
+    ledger: Ledger | None = None  # Manual numbers only
 
     @property
     def currency(self) -> str:
@@ -47,12 +97,14 @@ class NumberConfig:
     @property
     def masked(self) -> str:
         """The number for logs: last four digits only."""
-        return f"…{self.number[-4:]}"
+        return mask(self.number)
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> NumberConfig:
         data = subentry.data
         carrier = data[CONF_CARRIER]
+        plan = plan_from_settings(carrier, data.get(CONF_PLAN, {}))
+        raw_ledger = data.get(CONF_LEDGER)
         return cls(
             subentry_id=subentry.subentry_id,
             number=data[CONF_NUMBER],
@@ -60,5 +112,20 @@ class NumberConfig:
             name=subentry.title,
             carrier=carrier,
             carrier_name=get_preset(carrier).name,
-            plan=plan_from_settings(carrier, data.get(CONF_PLAN, {})),
+            plan=plan,
+            ledger=None if raw_ledger is None else ledger_from_data(raw_ledger, plan.currency),
         )
+
+
+@callback
+def async_save_ledger(
+    hass: HomeAssistant, entry: ConfigEntry, subentry_id: str, ledger: Ledger
+) -> None:
+    """Persist a Manual number's updated record (after a payment, a correction, activity).
+
+    The entry's change signal then hands the new record to the running provider.
+    """
+    subentry = entry.subentries[subentry_id]
+    hass.config_entries.async_update_subentry(
+        entry, subentry, data={**subentry.data, CONF_LEDGER: ledger_to_data(ledger)}
+    )
