@@ -3,6 +3,8 @@ strings.json (the English source) identical to translations/en.json.
 
     .venv/bin/python scripts/i18n.py merge FRAGMENT.json [--lang en|zh-Hans]
         Deep-merge FRAGMENT (same nesting as the translation file) into translations/LANG.json.
+    .venv/bin/python scripts/i18n.py merge FRAGMENT.json --icons
+        Deep-merge FRAGMENT into icons.json (entity and service icons).
     .venv/bin/python scripts/i18n.py sync
         Copy translations/en.json to strings.json.
     .venv/bin/python scripts/i18n.py check
@@ -75,14 +77,20 @@ def main() -> int:
     merge = sub.add_parser("merge")
     merge.add_argument("fragment", type=Path)
     merge.add_argument("--lang", choices=LANGS, default="en")
+    merge.add_argument("--icons", action="store_true", help="merge into icons.json instead")
     sub.add_parser("sync")
     sub.add_parser("check")
     args = parser.parse_args()
     with locked():
         if args.command == "merge":
             fragment = json.loads(args.fragment.read_text(encoding="utf-8"))
-            dump(TRANSLATIONS / f"{args.lang}.json", deep_merge(load(args.lang), fragment))
-            sync()
+            if args.icons:
+                icons = PKG / "icons.json"
+                current = json.loads(icons.read_text(encoding="utf-8")) if icons.exists() else {}
+                dump(icons, deep_merge(current, fragment))
+            else:
+                dump(TRANSLATIONS / f"{args.lang}.json", deep_merge(load(args.lang), fragment))
+                sync()
         elif args.command == "sync":
             sync()
         else:

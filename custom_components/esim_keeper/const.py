@@ -30,6 +30,16 @@ CONF_CARRIER: Final = "carrier"
 CONF_PLAN: Final = "plan"
 CONF_LEDGER: Final = "ledger"  # Manual numbers: the user's balance record
 
+CONF_RENEWAL: Final = "renewal"  # per-number renewal settings (see lines.RenewalSettings)
+
+# Renewal settings fields (inside CONF_RENEWAL).
+CONF_PAYMENT_METHODS: Final = "payment_methods"  # ordered list of PaymentMethod values
+CONF_SPEND_CAP: Final = "spend_cap"  # decimal string: most that may be spent per 30 days
+CONF_AUTO_RENEW: Final = "auto_renew"  # an AutoRenewMode value
+CONF_AUTO_RENEW_DAYS: Final = "auto_renew_days"  # DAYS_BEFORE mode: renew N days before expiry
+CONF_AUTO_RENEW_DAY: Final = "auto_renew_day"  # SCHEDULED mode: day of the month (1-28)
+DEFAULT_SPEND_CAP: Final = "50"
+
 # Manual ledger fields (inside CONF_LEDGER).
 LEDGER_BALANCE: Final = "balance"
 LEDGER_READ_AT: Final = "read_at"

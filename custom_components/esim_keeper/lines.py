@@ -5,17 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 
 from .const import (
+    CONF_AUTO_RENEW,
+    CONF_AUTO_RENEW_DAY,
+    CONF_AUTO_RENEW_DAYS,
     CONF_CARRIER,
     CONF_LEDGER,
     CONF_LINE_ID,
     CONF_NUMBER,
+    CONF_PAYMENT_METHODS,
     CONF_PLAN,
+    CONF_RENEWAL,
+    CONF_SPEND_CAP,
+    DEFAULT_SPEND_CAP,
     LEDGER_ACTIVITY,
     LEDGER_AUTO_DEDUCT,
     LEDGER_BALANCE,
@@ -25,7 +33,7 @@ from .const import (
 from .keeper.carriers import get_preset, plan_for
 from .keeper.errors import InvalidLedgerError
 from .keeper.lifecycle import Ledger
-from .keeper.model import PlanRules
+from .keeper.model import PaymentMethod, PlanRules
 from .keeper.money import Money
 from .keeper.phone import mask
 
@@ -77,6 +85,48 @@ def ledger_to_data(ledger: Ledger) -> dict[str, Any]:
     }
 
 
+class AutoRenewMode(StrEnum):
+    """When the integration renews a number by itself (the number's settings)."""
+
+    OFF = "off"
+    BALANCE_SHORT = "balance_short"  # when the balance will not cover the next renewal
+    DAYS_BEFORE = "days_before"  # N days before the plan expires
+    SCHEDULED = "scheduled"  # on a day of the month
+
+
+@dataclass(frozen=True, slots=True)
+class RenewalSettings:
+    """How a number may be renewed: payment order, spending cap, auto-renew policy."""
+
+    payment_methods: tuple[PaymentMethod, ...] = ()
+    spend_cap: Money | None = None  # None: no cap (never the default: see from_data)
+    auto_renew: AutoRenewMode = AutoRenewMode.OFF
+    auto_renew_days: int = 3
+    auto_renew_day: int = 1
+
+    @classmethod
+    def from_data(cls, raw: Mapping[str, Any], currency: str) -> RenewalSettings:
+        """Read the stored settings; missing values get safe defaults (cap 50, auto-renew off)."""
+        methods = tuple(PaymentMethod(m) for m in raw.get(CONF_PAYMENT_METHODS, ()))
+        cap = raw.get(CONF_SPEND_CAP, DEFAULT_SPEND_CAP)
+        return cls(
+            payment_methods=methods,
+            spend_cap=None if cap in (None, "") else Money.parse(cap, currency),
+            auto_renew=AutoRenewMode(raw.get(CONF_AUTO_RENEW, AutoRenewMode.OFF)),
+            auto_renew_days=int(raw.get(CONF_AUTO_RENEW_DAYS, 3)),
+            auto_renew_day=int(raw.get(CONF_AUTO_RENEW_DAY, 1)),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            CONF_PAYMENT_METHODS: [m.value for m in self.payment_methods],
+            CONF_SPEND_CAP: "" if self.spend_cap is None else str(self.spend_cap.amount),
+            CONF_AUTO_RENEW: self.auto_renew.value,
+            CONF_AUTO_RENEW_DAYS: self.auto_renew_days,
+            CONF_AUTO_RENEW_DAY: self.auto_renew_day,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class NumberConfig:
     """One number's settings, from its subentry."""
@@ -89,6 +139,7 @@ class NumberConfig:
     carrier_name: str
     plan: PlanRules
     ledger: Ledger | None = None  # Manual numbers only
+    renewal: RenewalSettings = RenewalSettings()
 
     @property
     def currency(self) -> str:
@@ -114,6 +165,7 @@ class NumberConfig:
             carrier_name=get_preset(carrier).name,
             plan=plan,
             ledger=None if raw_ledger is None else ledger_from_data(raw_ledger, plan.currency),
+            renewal=RenewalSettings.from_data(data.get(CONF_RENEWAL, {}), plan.currency),
         )
 
 
