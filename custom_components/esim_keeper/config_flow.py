@@ -1,8 +1,14 @@
-"""Config flow: an account (config entry) with its first number, and "Add number" subentry flows."""
+"""Config flows: an account (entry) with its first number, reauth, reconfigure, options, and the
+"Add number" / number reconfigure subentry flows.
+
+Every value a user types is validated by the keeper layer; a bad value comes back as a translated
+form error and nothing is stored.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, override
 
 from homeassistant.config_entries import (
@@ -10,11 +16,14 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
+    OptionsFlow,
+    OptionsFlowWithReload,
     SubentryFlowResult,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
+    DateSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -23,35 +32,113 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .client import create_provider, suggested_carrier
+from .client import CREDENTIAL_KEYS, SECRET_KEYS, create_provider, provider_kind, suggested_carrier
 from .const import (
+    CONF_ACCOUNT_SID,
+    CONF_API_KEY,
+    CONF_API_KEY_SID,
+    CONF_AUTH_SECRET,
+    CONF_AUTO_RENEW,
+    CONF_AUTO_RENEW_DAY,
+    CONF_AUTO_RENEW_DAYS,
     CONF_CARRIER,
+    CONF_LEDGER,
     CONF_LINE_ID,
     CONF_NAME,
     CONF_NUMBER,
+    CONF_PAYMENT_METHODS,
     CONF_PLAN,
     CONF_PROVIDER,
+    CONF_RENEWAL,
+    CONF_SCAN_INTERVAL,
+    CONF_SPEND_CAP,
+    CONF_TOKEN,
+    CONF_URL,
+    CONF_WARN_DAYS,
+    DEFAULT_SCAN_MINUTES,
+    DEFAULT_SPEND_CAP,
+    DEFAULT_WARN_DAYS,
     DOMAIN,
     LOGGER,
+    MAX_SCAN_MINUTES,
+    MIN_SCAN_MINUTES,
     SUBENTRY_NUMBER,
 )
 from .keeper.carriers import PRESETS
-from .keeper.errors import KeeperError
-from .keeper.model import LineSnapshot
-from .keeper.phone import format_number, mask
+from .keeper.dates import local_date, start_of_day
+from .keeper.errors import InvalidLedgerError, KeeperError
+from .keeper.lifecycle import Ledger, project_ledger
+from .keeper.model import LineSnapshot, PaymentMethod
+from .keeper.money import Money
+from .keeper.phone import format_number, mask, normalize
 from .keeper.providers.base import (
     AccountInfo,
     AuthError,
+    Provider,
     ProviderConnectionError,
     ProviderError,
     ProviderKind,
 )
-from .lines import plan_from_settings
+from .lines import (
+    AutoRenewMode,
+    RenewalSettings,
+    ledger_from_data,
+    ledger_to_data,
+    plan_from_settings,
+)
 
-ACCOUNT_KINDS = (ProviderKind.DEMO,)
+# The menu order: what most users have first.
+ACCOUNT_KINDS = (
+    ProviderKind.MANUAL,
+    ProviderKind.HTTP_BRIDGE,
+    ProviderKind.TWILIO,
+    ProviderKind.TELNYX,
+    ProviderKind.DEMO,
+)
+# Manual records and the demo carrier have no credentials: one account of each.
+SINGLE_ACCOUNT_IDS = {ProviderKind.MANUAL: "manual"}
+
+CONF_BALANCE = "balance"
+CONF_EXPIRY_DATE = "plan_expiry"
+CONF_ACTIVITY_DATE = "last_activity"
+
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_TEXT = TextSelector()
+
+
+def _days(minimum: int, maximum: int = 3660) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX)
+    )
+
+
+def _credentials_schema(kind: ProviderKind) -> vol.Schema:
+    """The credential fields of a provider kind (none for Manual and Demo)."""
+    if kind is ProviderKind.HTTP_BRIDGE:
+        return vol.Schema({vol.Required(CONF_URL): _URL, vol.Required(CONF_TOKEN): _PASSWORD})
+    if kind is ProviderKind.TWILIO:
+        return vol.Schema(
+            {
+                vol.Required(CONF_ACCOUNT_SID): _TEXT,
+                vol.Optional(CONF_API_KEY_SID): _TEXT,
+                vol.Required(CONF_AUTH_SECRET): _PASSWORD,
+            }
+        )
+    if kind is ProviderKind.TELNYX:
+        return vol.Schema({vol.Required(CONF_API_KEY): _PASSWORD})
+    return vol.Schema({})
+
+
+def _not_secret(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values that may be shown back in a form: never a token or secret."""
+    return {k: v for k, v in values.items() if k not in SECRET_KEYS}
 
 
 def _carrier_selector() -> SelectSelector:
@@ -65,15 +152,9 @@ def _carrier_selector() -> SelectSelector:
     )
 
 
-def _days(minimum: int) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(min=minimum, max=3660, step=1, mode=NumberSelectorMode.BOX)
-    )
-
-
 PLAN_SECTION_SCHEMA = vol.Schema(
     {
-        vol.Optional("renewal_cost"): TextSelector(),
+        vol.Optional("renewal_cost"): _TEXT,
         vol.Optional("cycle_days"): _days(1),
         vol.Optional("grace_days"): _days(0),
         vol.Optional("activity_days"): _days(1),
@@ -82,7 +163,7 @@ PLAN_SECTION_SCHEMA = vol.Schema(
 
 
 def _plan_overrides(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Keep only the overrides the user filled in, as the types PlanRules wants."""
+    """Keep only the overrides the user filled in, as the types the keeper wants."""
     overrides: dict[str, Any] = {}
     for key, value in raw.items():
         if value in (None, ""):
@@ -91,13 +172,25 @@ def _plan_overrides(raw: Mapping[str, Any]) -> dict[str, Any]:
     return overrides
 
 
+def _number_fields(carrier_default: str) -> dict[Any, Any]:
+    return {
+        vol.Optional(CONF_NAME): _TEXT,
+        vol.Required(CONF_CARRIER, default=carrier_default): _carrier_selector(),
+    }
+
+
+def _plan_field() -> dict[Any, Any]:
+    return {vol.Required(CONF_PLAN): section(PLAN_SECTION_SCHEMA, {"collapsed": True})}
+
+
 def _line_label(line: LineSnapshot) -> str:
     return (
         f"{line.name} · {format_number(line.number)}" if line.name else format_number(line.number)
     )
 
 
-def _number_schema(lines: list[LineSnapshot], kind: ProviderKind) -> vol.Schema:
+def _pick_number_schema(lines: list[LineSnapshot], kind: ProviderKind) -> vol.Schema:
+    """API accounts: choose one of the account's numbers."""
     first = lines[0]
     return vol.Schema(
         {
@@ -110,25 +203,35 @@ def _number_schema(lines: list[LineSnapshot], kind: ProviderKind) -> vol.Schema:
                     mode=SelectSelectorMode.DROPDOWN,
                 )
             ),
-            vol.Optional(CONF_NAME): TextSelector(),
-            vol.Required(CONF_CARRIER, default=suggested_carrier(kind, first)): _carrier_selector(),
-            vol.Required(CONF_PLAN): section(PLAN_SECTION_SCHEMA, {"collapsed": True}),
+            **_number_fields(suggested_carrier(kind, first)),
+            **_plan_field(),
         }
     )
 
 
-def _number_subentry(
-    lines: Mapping[str, LineSnapshot], user_input: dict[str, Any]
-) -> tuple[str, dict[str, Any]] | str:
-    """The (title, data) of a number subentry from the form, or an error key for the form."""
+def _manual_number_schema() -> vol.Schema:
+    """Manual accounts: type the number and what the carrier's app or SMS says about it."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_NUMBER): TextSelector(TextSelectorConfig(type=TextSelectorType.TEL)),
+            **_number_fields("other"),
+            vol.Required(CONF_BALANCE): _TEXT,
+            vol.Required(CONF_EXPIRY_DATE): DateSelector(),
+            vol.Optional(CONF_ACTIVITY_DATE): DateSelector(),
+            **_plan_field(),
+        }
+    )
+
+
+def _picked_number(
+    lines: Mapping[str, LineSnapshot], user_input: Mapping[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """(title, subentry data) for a number picked from an API account; KeeperError if bad."""
     line = lines[user_input[CONF_LINE_ID]]
     overrides = _plan_overrides(user_input.get(CONF_PLAN, {}))
-    try:
-        plan_from_settings(user_input[CONF_CARRIER], overrides)
-    except KeeperError as err:
-        return err.key
+    plan_from_settings(user_input[CONF_CARRIER], overrides)
     title = (user_input.get(CONF_NAME) or "").strip() or line.name or mask(line.number)
-    return title, {
+    return title[:64], {
         CONF_NUMBER: line.number,
         CONF_LINE_ID: line.line_id,
         CONF_CARRIER: user_input[CONF_CARRIER],
@@ -136,10 +239,69 @@ def _number_subentry(
     }
 
 
-async def _account_lines(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, LineSnapshot]:
+def _parse_day(raw: object) -> date:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError as err:
+        raise InvalidLedgerError("not a date") from err
+
+
+def _manual_ledger(
+    user_input: Mapping[str, Any], carrier: str, overrides: Mapping[str, Any]
+) -> Ledger:
+    """The ledger typed in a Manual number form: dates are days on the carrier's clock."""
+    plan = plan_from_settings(carrier, overrides)
+    activity = user_input.get(CONF_ACTIVITY_DATE)
+    return Ledger(
+        balance=Money.parse(user_input[CONF_BALANCE], plan.currency),
+        read_at=dt_util.utcnow(),
+        plan_expiry=start_of_day(_parse_day(user_input[CONF_EXPIRY_DATE]), plan.tz),
+        last_activity=None if not activity else start_of_day(_parse_day(activity), plan.tz),
+    )
+
+
+def _manual_number(user_input: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(title, subentry data) for a Manual number; KeeperError if any value is bad."""
+    number = normalize(user_input[CONF_NUMBER])
+    carrier = user_input[CONF_CARRIER]
+    overrides = _plan_overrides(user_input.get(CONF_PLAN, {}))
+    ledger = _manual_ledger(user_input, carrier, overrides)
+    title = (user_input.get(CONF_NAME) or "").strip() or PRESETS[carrier].name
+    return title[:64], {
+        CONF_NUMBER: number,
+        CONF_LINE_ID: number,
+        CONF_CARRIER: carrier,
+        CONF_PLAN: overrides,
+        CONF_LEDGER: ledger_to_data(ledger),
+    }
+
+
+def _subentry(title: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "subentry_type": SUBENTRY_NUMBER,
+        "title": title,
+        "data": data,
+        "unique_id": data[CONF_NUMBER],
+    }
+
+
+async def _validate(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[Provider, AccountInfo]:
     provider = create_provider(hass, data)
-    account = await provider.async_fetch()
-    return dict(account.lines)
+    return provider, await provider.async_validate()
+
+
+def _connect_error(err: Exception) -> str:
+    """The form error for a failed live check."""
+    if isinstance(err, AuthError):
+        return "invalid_auth"
+    if isinstance(err, ProviderConnectionError):
+        return "cannot_connect"
+    if isinstance(err, ProviderError):
+        return "invalid_response"
+    LOGGER.exception("Unexpected error while checking an account", exc_info=err)
+    return "unknown"
 
 
 class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -161,69 +323,99 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> dict[str, type[ConfigSubentryFlow]]:
         return {SUBENTRY_NUMBER: NumberSubentryFlow}
 
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        return EsimKeeperOptionsFlow()
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose what kind of account to add."""
         return self.async_show_menu(step_id="user", menu_options=[k.value for k in ACCOUNT_KINDS])
 
-    async def async_step_demo(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The demo carrier: nothing to enter."""
-        if user_input is None:
-            return self.async_show_form(step_id="demo", data_schema=vol.Schema({}))
-        return await self._async_connect({CONF_PROVIDER: ProviderKind.DEMO.value}, "demo")
+    async def async_step_manual(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        return await self._async_account_step(ProviderKind.MANUAL, user_input)
 
-    async def _async_connect(self, data: dict[str, Any], step_id: str) -> ConfigFlowResult:
-        """Check the account live; on success go on to its first number."""
-        errors: dict[str, str] = {}
+    async def async_step_http_bridge(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        return await self._async_account_step(ProviderKind.HTTP_BRIDGE, user_input)
+
+    async def async_step_twilio(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        return await self._async_account_step(ProviderKind.TWILIO, user_input)
+
+    async def async_step_telnyx(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        return await self._async_account_step(ProviderKind.TELNYX, user_input)
+
+    async def async_step_demo(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        return await self._async_account_step(ProviderKind.DEMO, user_input)
+
+    async def _async_account_step(
+        self, kind: ProviderKind, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """The account's credentials, checked live; then its first number."""
+        step_id = kind.value
+        schema = _credentials_schema(kind)
+        if user_input is None:
+            return self.async_show_form(step_id=step_id, data_schema=schema)
+        data = {CONF_PROVIDER: kind.value, **_clean(user_input)}
         try:
-            provider = create_provider(self.hass, data)
-            self._account = await provider.async_validate()
-            self._lines = dict((await provider.async_fetch()).lines)
-        except AuthError:
-            errors["base"] = "invalid_auth"
-        except ProviderConnectionError:
-            errors["base"] = "cannot_connect"
-        except ProviderError:
-            errors["base"] = "invalid_response"
-        except Exception:  # noqa: BLE001  # the form shows "unknown" instead of crashing
-            LOGGER.exception("Unexpected error while checking a %s account", data[CONF_PROVIDER])
-            errors["base"] = "unknown"
-        if errors:
-            return self.async_show_form(step_id=step_id, data_schema=vol.Schema({}), errors=errors)
-        assert self._account is not None
+            provider, self._account = await _validate(self.hass, data)
+            if provider.capabilities.lists_lines:
+                self._lines = dict((await provider.async_fetch()).lines)
+        except Exception as err:  # noqa: BLE001  # every failure becomes a form error
+            return self.async_show_form(
+                step_id=step_id,
+                data_schema=self.add_suggested_values_to_schema(schema, _not_secret(user_input)),
+                errors={"base": _connect_error(err)},
+            )
         await self.async_set_unique_id(self._account.account_id)
         self._abort_if_unique_id_configured()
         self._data = data
+        if not provider.capabilities.lists_lines:
+            return await self.async_step_manual_number()
         if not self._lines:
             return self.async_abort(reason="no_numbers")
         return await self.async_step_number()
 
+    def _create(self, title: str, number: dict[str, Any]) -> ConfigFlowResult:
+        assert self._account is not None
+        return self.async_create_entry(
+            title=self._account.title,
+            data=self._data,
+            subentries=[_subentry(title, number)],  # type: ignore[list-item]
+        )
+
     async def async_step_number(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The account's first number."""
+        """The account's first number, picked from the numbers the carrier lists."""
         errors: dict[str, str] = {}
-        kind = ProviderKind(self._data[CONF_PROVIDER])
+        kind = provider_kind(self._data)
+        schema = _pick_number_schema(list(self._lines.values()), kind)
         if user_input is not None:
-            result = _number_subentry(self._lines, user_input)
-            if isinstance(result, str):
-                errors["base"] = result
+            try:
+                title, number = _picked_number(self._lines, user_input)
+            except KeeperError as err:
+                errors["base"] = err.key
+                schema = self.add_suggested_values_to_schema(schema, user_input)
             else:
-                title, number = result
-                assert self._account is not None
-                return self.async_create_entry(
-                    title=self._account.title,
-                    data=self._data,
-                    subentries=[
-                        {
-                            "subentry_type": SUBENTRY_NUMBER,
-                            "title": title,
-                            "data": number,
-                            "unique_id": number[CONF_NUMBER],
-                        }
-                    ],
-                )
-        schema = _number_schema(list(self._lines.values()), kind)
-        if user_input is not None:
-            schema = self.add_suggested_values_to_schema(schema, user_input)
+                return self._create(title, number)
         return self.async_show_form(step_id="number", data_schema=schema, errors=errors)
+
+    async def async_step_manual_number(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The first number of a Manual account: the number and what its carrier says now."""
+        errors: dict[str, str] = {}
+        schema = _manual_number_schema()
+        if user_input is not None:
+            try:
+                title, number = _manual_number(user_input)
+            except KeeperError as err:
+                errors["base"] = err.key
+                schema = self.add_suggested_values_to_schema(schema, user_input)
+            else:
+                return self._create(title, number)
+        return self.async_show_form(step_id="manual_number", data_schema=schema, errors=errors)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The carrier refused the stored credentials."""
@@ -234,58 +426,266 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Enter the account's credentials again; they must belong to the same account."""
         entry = self._get_reauth_entry()
+        return await self._async_update_credentials(entry, "reauth_confirm", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the account's credentials (or the bridge's address)."""
+        entry = self._get_reconfigure_entry()
+        if not CREDENTIAL_KEYS[provider_kind(entry.data)]:
+            return self.async_abort(reason="no_settings")
+        return await self._async_update_credentials(entry, "reconfigure", user_input)
+
+    async def _async_update_credentials(
+        self, entry: ConfigEntry, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        kind = provider_kind(entry.data)
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, **user_input}
+            data = {**entry.data, **_clean(user_input)}
+            if kind is ProviderKind.TWILIO and not user_input.get(CONF_API_KEY_SID):
+                data.pop(CONF_API_KEY_SID, None)
             try:
-                account = await create_provider(self.hass, data).async_validate()
-            except AuthError:
-                errors["base"] = "invalid_auth"
-            except ProviderConnectionError:
-                errors["base"] = "cannot_connect"
-            except ProviderError:
-                errors["base"] = "invalid_response"
+                _, account = await _validate(self.hass, data)
+            except Exception as err:  # noqa: BLE001  # every failure becomes a form error
+                errors["base"] = _connect_error(err)
             else:
                 await self.async_set_unique_id(account.account_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
                 return self.async_update_reload_and_abort(entry, data=data)
         return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=vol.Schema({}),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                _credentials_schema(kind), _not_secret(user_input or entry.data)
+            ),
             description_placeholders={"account": entry.title},
             errors=errors,
         )
 
 
+def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Trim typed text; drop empty optional fields."""
+    out: dict[str, Any] = {}
+    for key, raw in user_input.items():
+        value = raw.strip() if isinstance(raw, str) else raw
+        if value not in (None, ""):
+            out[key] = value
+    return out
+
+
+class EsimKeeperOptionsFlow(OptionsFlowWithReload):
+    """Account options: how often to poll, and how early a number counts as expiring."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        kind = provider_kind(self.config_entry.data)
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
+                    CONF_WARN_DAYS: int(user_input[CONF_WARN_DAYS]),
+                }
+            )
+        options = self.config_entry.options
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_SCAN_INTERVAL,
+                    default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_MINUTES[kind]),
+                ): _days(MIN_SCAN_MINUTES[kind], MAX_SCAN_MINUTES),
+                vol.Required(
+                    CONF_WARN_DAYS, default=options.get(CONF_WARN_DAYS, DEFAULT_WARN_DAYS)
+                ): _days(1, 365),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=schema,
+            description_placeholders={"minimum": str(MIN_SCAN_MINUTES[kind])},
+        )
+
+
+def _renewal_schema(methods: tuple[PaymentMethod, ...]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Optional(CONF_PAYMENT_METHODS): SelectSelector(
+                SelectSelectorConfig(
+                    options=[m.value for m in methods],
+                    multiple=True,
+                    mode=SelectSelectorMode.DROPDOWN,
+                    translation_key="payment_method",
+                    sort=False,
+                )
+            ),
+            vol.Optional(CONF_SPEND_CAP): _TEXT,
+            vol.Required(CONF_AUTO_RENEW, default=AutoRenewMode.OFF.value): SelectSelector(
+                SelectSelectorConfig(
+                    options=[m.value for m in AutoRenewMode],
+                    mode=SelectSelectorMode.LIST,
+                    translation_key="auto_renew",
+                )
+            ),
+            vol.Optional(CONF_AUTO_RENEW_DAYS, default=3): _days(0, 60),
+            vol.Optional(CONF_AUTO_RENEW_DAY, default=1): _days(1, 28),
+        }
+    )
+
+
 class NumberSubentryFlow(ConfigSubentryFlow):
-    """Add number: pick one of the account's numbers that is not added yet."""
+    """Add a number to an account, or change one."""
 
     def __init__(self) -> None:
         self._lines: dict[str, LineSnapshot] = {}
 
+    def _kind(self) -> ProviderKind:
+        return provider_kind(self._get_entry().data)
+
+    def _taken(self) -> set[str | None]:
+        """Numbers already added to any eSIM Keeper account (a number is kept only once)."""
+        return {
+            subentry.unique_id
+            for entry in self.hass.config_entries.async_entries(DOMAIN)
+            for subentry in entry.subentries.values()
+        }
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add number: Manual accounts type it; others pick one the carrier lists."""
+        if self._kind() is ProviderKind.MANUAL:
+            return await self.async_step_manual(user_input)
         entry = self._get_entry()
-        errors: dict[str, str] = {}
         if not self._lines:
             try:
-                lines = await _account_lines(self.hass, entry.data)
+                account = await create_provider(self.hass, entry.data).async_fetch()
             except ProviderError:
                 return self.async_abort(reason="cannot_connect")
-            taken = {s.unique_id for s in entry.subentries.values()}
-            self._lines = {k: v for k, v in lines.items() if v.number not in taken}
+            taken = self._taken()
+            self._lines = {k: v for k, v in account.lines.items() if v.number not in taken}
             if not self._lines:
                 return self.async_abort(reason="no_more_numbers")
+        errors: dict[str, str] = {}
+        schema = _pick_number_schema(list(self._lines.values()), self._kind())
         if user_input is not None:
-            result = _number_subentry(self._lines, user_input)
-            if isinstance(result, str):
-                errors["base"] = result
+            try:
+                title, number = _picked_number(self._lines, user_input)
+            except KeeperError as err:
+                errors["base"] = err.key
+                schema = self.add_suggested_values_to_schema(schema, user_input)
             else:
-                title, number = result
                 return self.async_create_entry(
                     title=title, data=number, unique_id=number[CONF_NUMBER]
                 )
-        kind = ProviderKind(entry.data[CONF_PROVIDER])
-        schema = _number_schema(list(self._lines.values()), kind)
-        if user_input is not None:
-            schema = self.add_suggested_values_to_schema(schema, user_input)
         return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
+
+    async def async_step_manual(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        errors: dict[str, str] = {}
+        schema = _manual_number_schema()
+        if user_input is not None:
+            try:
+                title, number = _manual_number(user_input)
+            except KeeperError as err:
+                errors["base"] = err.key
+                schema = self.add_suggested_values_to_schema(schema, user_input)
+            else:
+                if number[CONF_NUMBER] in self._taken():
+                    return self.async_abort(reason="already_configured")
+                return self.async_create_entry(
+                    title=title, data=number, unique_id=number[CONF_NUMBER]
+                )
+        return self.async_show_form(step_id="manual", data_schema=schema, errors=errors)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a number's name, carrier, plan and renewal settings (Manual: its records too)."""
+        entry = self._get_entry()
+        subentry = self._get_reconfigure_subentry()
+        data = subentry.data
+        kind = self._kind()
+        methods = self._payment_methods()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                new_data = self._reconfigured(data, user_input, kind)
+            except KeeperError as err:
+                errors["base"] = err.key
+            else:
+                title = (user_input.get(CONF_NAME) or "").strip() or subentry.title
+                return self.async_update_reload_and_abort(
+                    entry, subentry, title=title[:64], data=new_data
+                )
+        fields: dict[Any, Any] = {
+            vol.Required(CONF_NAME): _TEXT,
+            vol.Required(CONF_CARRIER): _carrier_selector(),
+        }
+        if kind is ProviderKind.MANUAL:
+            fields |= {
+                vol.Required(CONF_BALANCE): _TEXT,
+                vol.Required(CONF_EXPIRY_DATE): DateSelector(),
+                vol.Optional(CONF_ACTIVITY_DATE): DateSelector(),
+            }
+        fields |= _plan_field()
+        fields[vol.Required(CONF_RENEWAL)] = section(_renewal_schema(methods), {"collapsed": True})
+        schema = self.add_suggested_values_to_schema(
+            vol.Schema(fields), user_input or self._current_values(subentry.title, data)
+        )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"number": format_number(data[CONF_NUMBER])},
+        )
+
+    def _payment_methods(self) -> tuple[PaymentMethod, ...]:
+        """The methods this account's provider accepts (all, if it is not loaded)."""
+        entry = self._get_entry()
+        runtime = getattr(entry, "runtime_data", None)
+        if runtime is not None and runtime.provider.capabilities.payment_methods:
+            methods: tuple[PaymentMethod, ...] = runtime.provider.capabilities.payment_methods
+            return methods
+        return tuple(PaymentMethod)
+
+    @staticmethod
+    def _current_values(title: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            CONF_NAME: title,
+            CONF_CARRIER: data[CONF_CARRIER],
+            CONF_PLAN: dict(data.get(CONF_PLAN, {})),
+            CONF_RENEWAL: {CONF_SPEND_CAP: DEFAULT_SPEND_CAP, **data.get(CONF_RENEWAL, {})},
+        }
+        if (raw := data.get(CONF_LEDGER)) is not None:
+            # Today's balance and expiry (the ledger moved forward), so that saving the form
+            # unchanged records the same state as now.
+            plan = plan_from_settings(data[CONF_CARRIER], data.get(CONF_PLAN, {}))
+            ledger = ledger_from_data(raw, plan.currency)
+            today = project_ledger(ledger, plan, dt_util.utcnow())
+            values[CONF_BALANCE] = str(today.balance.amount)
+            values[CONF_EXPIRY_DATE] = local_date(today.plan_expiry, plan.tz).isoformat()
+            if ledger.last_activity is not None:
+                values[CONF_ACTIVITY_DATE] = local_date(ledger.last_activity, plan.tz).isoformat()
+        return values
+
+    @staticmethod
+    def _reconfigured(
+        data: Mapping[str, Any], user_input: Mapping[str, Any], kind: ProviderKind
+    ) -> dict[str, Any]:
+        """The number's new subentry data; KeeperError when a value is bad."""
+        carrier = user_input[CONF_CARRIER]
+        overrides = _plan_overrides(user_input.get(CONF_PLAN, {}))
+        plan = plan_from_settings(carrier, overrides)
+        raw_renewal = dict(user_input.get(CONF_RENEWAL, {}))
+        raw_renewal.setdefault(CONF_SPEND_CAP, "")
+        renewal = RenewalSettings.from_data(
+            {k: v.strip() if isinstance(v, str) else v for k, v in raw_renewal.items()},
+            plan.currency,
+        )
+        new_data = {
+            **data,
+            CONF_CARRIER: carrier,
+            CONF_PLAN: overrides,
+            CONF_RENEWAL: renewal.to_data(),
+        }
+        if kind is ProviderKind.MANUAL:
+            new_data[CONF_LEDGER] = ledger_to_data(_manual_ledger(user_input, carrier, overrides))
+        return new_data

@@ -6,10 +6,16 @@ This is the one place that decides dates and money. The Home Assistant layer onl
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .dates import add_days, days_between, local_date, require_aware
-from .errors import InvalidAmountError, InvalidLeadDaysError, InvalidLedgerError, InvalidPlanError
+from .errors import (
+    DateRangeError,
+    InvalidAmountError,
+    InvalidLeadDaysError,
+    InvalidLedgerError,
+    InvalidPlanError,
+)
 from .model import (
     CarrierStatus,
     LineSnapshot,
@@ -24,6 +30,10 @@ from .money import Money
 DEFAULT_WARN_DAYS = 7
 # Runways longer than this (100 years) are shown as this: the date stays representable.
 MAX_RUNWAY_DAYS = 36600
+
+
+# How far from its reading a ledger's dates may lie: beyond this a typed date is a typo.
+LEDGER_SPAN = timedelta(days=20 * 365)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +57,12 @@ class Ledger:
             require_aware(self.last_activity, "last activity")
         if not isinstance(self.balance, Money):
             raise InvalidAmountError("a ledger's balance must be Money")
+        if abs(self.plan_expiry - self.read_at) > LEDGER_SPAN:
+            raise DateRangeError("the plan expiry is more than 20 years from the reading")
+        if self.last_activity is not None and not (
+            self.read_at - LEDGER_SPAN <= self.last_activity <= self.read_at + timedelta(days=1)
+        ):
+            raise DateRangeError("the last activity must be a past date, within 20 years")
 
 
 @dataclass(frozen=True, slots=True)
