@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, settings
 
 import custom_components.esim_keeper  # noqa: F401
 
+pytest_plugins = ["tests.leak_guard"]
+
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

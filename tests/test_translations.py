@@ -111,12 +111,23 @@ def test_entity_names_translated(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_exception_messages_translated(lang: str) -> None:
     tree = _load(lang)
-    keys = {value for _, value in _calls_with_keyword("translation_key")} - {
-        k for _, k in _entity_keys()
+    keys = {
+        value
+        for func, value in _calls_with_keyword("translation_key")
+        if not func.endswith(("SelectorConfig", "Description"))
     }
-    keys -= {"carrier"}  # the selector's translation key, checked below
     missing = [k for k in keys if not _has(tree, f"exceptions.{k}.message")]
     assert not missing
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_selector_options_translated(lang: str) -> None:
+    """Every select selector with a translation key has a label for each of its options."""
+    tree = _load(lang)
+    keys = {v for f, v in _calls_with_keyword("translation_key") if f == "SelectSelectorConfig"}
+    assert keys
+    for key in keys:
+        assert _has(tree, f"selector.{key}.options"), key
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -131,7 +142,7 @@ def test_flow_steps_errors_and_aborts_translated(lang: str) -> None:
         if kw.arg == "step_id" and isinstance(kw.value, ast.Constant)
     }
     assert steps
-    sections = ("config", "config_subentries.number")
+    sections = ("config", "config_subentries.number", "options")
     for step in steps:
         assert any(_has(tree, f"{s}.step.{step}.title") for s in sections), step
     reasons = {value for _, value in _calls_with_keyword("reason")}

@@ -53,9 +53,11 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
         self.entity_description = description
         self.subentry_id = subentry_id
         config = coordinator.numbers[subentry_id]
-        self._attr_unique_id = f"{config.number}_{description.key}"
+        # Identified by the subentry, never by the phone number: registries and their events
+        # must not carry full numbers.
+        self._attr_unique_id = f"{subentry_id}_{description.key}"
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, config.number)},
+            identifiers={(DOMAIN, subentry_id)},
             name=config.name,
             manufacturer=config.carrier_name,
             model=coordinator.provider.kind.value,

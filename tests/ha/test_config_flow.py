@@ -576,7 +576,7 @@ async def test_removing_a_number_removes_its_device_and_entities(
     await hass.async_block_till_done()
     assert hass.states.get("sensor.tello_balance") is None
     assert er.async_get(hass).async_get("sensor.tello_balance") is None
-    assert not dr.async_get(hass).async_get_devices(identifiers={(DOMAIN, "+12025550102")})
+    assert not dr.async_get(hass).async_get_devices(identifiers={(DOMAIN, "sub-0102")})
     assert hass.states.get("sensor.ultra_balance") is not None
 
 
