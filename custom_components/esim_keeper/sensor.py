@@ -1,9 +1,14 @@
-"""Sensors of a number: balance (more in later platforms' descriptions)."""
+"""Sensors of a number: money, dates and state, all read from the keeper's LineStatus.
+
+Nothing here computes a date or an amount: every value is a field of the number's snapshot or of
+the status the keeper derived from it (keeper.lifecycle.compute_status).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from homeassistant.components.sensor import (
@@ -11,21 +16,38 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorEntityDescription,
 )
+from homeassistant.const import EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 from .entity import EsimKeeperEntity, async_add_number_entities
+from .keeper.model import LineState, StatusReason
+from .keeper.money import Money
+from .lines import NumberConfig
 
 PARALLEL_UPDATES = 0
+
+type SensorValue = Decimal | datetime | int | str | None
 
 
 @dataclass(frozen=True, kw_only=True)
 class EsimKeeperSensorDescription(SensorEntityDescription):
     """How one sensor reads its value from a number's data."""
 
-    value_fn: Callable[[NumberData], Decimal | None]
-    unit_fn: Callable[[NumberData], str | None] = lambda _: None
+    value_fn: Callable[[NumberData], SensorValue]
+    unit_fn: Callable[[NumberData], str | None] | None = None
+    exists_fn: Callable[[NumberConfig], bool] = lambda _: True
+
+
+def _amount(money: Money | None) -> Decimal | None:
+    return None if money is None else money.amount
+
+
+def _state(data: NumberData) -> str | None:
+    """The line's state; the keeper's "unknown" is Home Assistant's unknown state."""
+    state = data.status.state
+    return None if state is LineState.UNKNOWN else state.value
 
 
 SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
@@ -34,8 +56,78 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
         translation_key="balance",
         device_class=SensorDeviceClass.MONETARY,
         suggested_display_precision=2,
-        value_fn=lambda d: d.snapshot.balance.amount if d.snapshot.balance else None,
+        value_fn=lambda d: _amount(d.snapshot.balance),
         unit_fn=lambda d: d.snapshot.balance.currency if d.snapshot.balance else d.config.currency,
+    ),
+    EsimKeeperSensorDescription(
+        key="status",
+        translation_key="status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in LineState if state is not LineState.UNKNOWN],
+        value_fn=_state,
+    ),
+    EsimKeeperSensorDescription(
+        key="status_reason",
+        translation_key="status_reason",
+        device_class=SensorDeviceClass.ENUM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        options=[reason.value for reason in StatusReason],
+        value_fn=lambda d: d.status.reason.value,
+    ),
+    EsimKeeperSensorDescription(
+        key="plan_expiry",
+        translation_key="plan_expiry",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda d: d.status.plan_expiry,
+    ),
+    EsimKeeperSensorDescription(
+        key="days_to_expiry",
+        translation_key="days_to_expiry",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.DAYS,
+        suggested_display_precision=0,
+        value_fn=lambda d: d.status.days_to_expiry,
+    ),
+    EsimKeeperSensorDescription(
+        key="keep_alive_deadline",
+        translation_key="keep_alive_deadline",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda d: d.status.keep_alive_deadline,
+    ),
+    EsimKeeperSensorDescription(
+        key="activity_deadline",
+        translation_key="activity_deadline",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda d: d.status.activity_deadline,
+        exists_fn=lambda config: config.plan.activity_days is not None,
+    ),
+    EsimKeeperSensorDescription(
+        key="loss_date",
+        translation_key="loss_date",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        # Without an activity rule this is the keep-alive deadline again.
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: d.status.loss_date,
+    ),
+    EsimKeeperSensorDescription(
+        key="next_renewal_cost",
+        translation_key="next_renewal_cost",
+        device_class=SensorDeviceClass.MONETARY,
+        suggested_display_precision=2,
+        value_fn=lambda d: d.status.next_renewal_cost.amount,
+        unit_fn=lambda d: d.status.next_renewal_cost.currency,
+    ),
+    EsimKeeperSensorDescription(
+        key="funded_until",
+        translation_key="funded_until",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda d: d.status.runway.funded_until,
+    ),
+    EsimKeeperSensorDescription(
+        key="renewals_covered",
+        translation_key="renewals_covered",
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: d.status.runway.cycles,
     ),
 )
 
@@ -46,13 +138,14 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add sensors for every number, now and whenever a number is added."""
-    async_add_number_entities(
-        entry,
-        async_add_entities,
-        lambda coordinator, subentry_id: (
-            EsimKeeperSensor(coordinator, subentry_id, d) for d in SENSORS
-        ),
-    )
+
+    def build(coordinator: AccountCoordinator, subentry_id: str) -> Iterator[EsimKeeperSensor]:
+        config = coordinator.numbers[subentry_id]
+        for description in SENSORS:
+            if description.exists_fn(config):
+                yield EsimKeeperSensor(coordinator, subentry_id, description)
+
+    async_add_number_entities(entry, async_add_entities, build)
 
 
 class EsimKeeperSensor(EsimKeeperEntity, SensorEntity):
@@ -69,11 +162,14 @@ class EsimKeeperSensor(EsimKeeperEntity, SensorEntity):
         super().__init__(coordinator, subentry_id, description)
 
     @property
-    def native_value(self) -> Decimal | None:
+    def native_value(self) -> SensorValue:
         data = self.number_data
         return None if data is None else self.entity_description.value_fn(data)
 
     @property
     def native_unit_of_measurement(self) -> str | None:
+        unit_fn = self.entity_description.unit_fn
+        if unit_fn is None:
+            return super().native_unit_of_measurement
         data = self.number_data
-        return None if data is None else self.entity_description.unit_fn(data)
+        return None if data is None else unit_fn(data)

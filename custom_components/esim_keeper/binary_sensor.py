@@ -1,0 +1,81 @@
+"""Binary sensors of a number: problems the user can act on, as the keeper judged them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
+from .entity import EsimKeeperEntity, async_add_number_entities
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class EsimKeeperBinarySensorDescription(BinarySensorEntityDescription):
+    """How one binary sensor reads its value from a number's data (None: unknown)."""
+
+    is_on_fn: Callable[[NumberData], bool | None]
+
+
+def _balance_short(data: NumberData) -> bool | None:
+    covers = data.status.balance_covers_renewal
+    return None if covers is None else not covers
+
+
+BINARY_SENSORS: tuple[EsimKeeperBinarySensorDescription, ...] = (
+    EsimKeeperBinarySensorDescription(
+        key="balance_short",
+        translation_key="balance_short",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        is_on_fn=_balance_short,
+    ),
+    EsimKeeperBinarySensorDescription(
+        key="action_needed",
+        translation_key="action_needed",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        is_on_fn=lambda d: d.status.action_needed,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EsimKeeperConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add binary sensors for every number, now and whenever a number is added."""
+    async_add_number_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, subentry_id: (
+            EsimKeeperBinarySensor(coordinator, subentry_id, d) for d in BINARY_SENSORS
+        ),
+    )
+
+
+class EsimKeeperBinarySensor(EsimKeeperEntity, BinarySensorEntity):
+    """A binary sensor of one number."""
+
+    entity_description: EsimKeeperBinarySensorDescription
+
+    def __init__(
+        self,
+        coordinator: AccountCoordinator,
+        subentry_id: str,
+        description: EsimKeeperBinarySensorDescription,
+    ) -> None:
+        super().__init__(coordinator, subentry_id, description)
+
+    @property
+    def is_on(self) -> bool | None:
+        data = self.number_data
+        return None if data is None else self.entity_description.is_on_fn(data)
