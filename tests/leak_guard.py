@@ -24,9 +24,7 @@ from tools.carrier_sim.state import (
 )
 
 # A full fictional North American number, in the forms people and code write it.
-FULL_NUMBER = re.compile(
-    r"(?<![\d…])(?:\+?1[ .-]?)?\(?[2-9]\d{2}\)?[ .-]?555[ .-]?01\d{2}(?!\d)"
-)
+FULL_NUMBER = re.compile(r"(?<![\d…])(?:\+?1[ .-]?)?\(?[2-9]\d{2}\)?[ .-]?555[ .-]?01\d{2}(?!\d)")
 SECRETS = (
     DEFAULT_BRIDGE_TOKEN,
     DEFAULT_TELNYX_API_KEY,
@@ -62,7 +60,7 @@ class _Handler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             text = record.getMessage()
-        except Exception:  # noqa: BLE001  # a broken log call is not ours to judge here
+        except Exception:  # a broken log call is not ours to judge here
             return
         if record.exc_info and record.exc_info[1] is not None:
             text += f" {record.exc_info[1]!r}"

@@ -77,6 +77,11 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
     def available(self) -> bool:
         return super().available and self.number_data is not None
 
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first state write shows, so the next poll can skip unchanged data."""
+        await super().async_added_to_hass()
+        self._written = (self.coordinator.last_update_success, self.number_data)
+
     @callback
     def _handle_coordinator_update(self) -> None:
         """Write state only when this number's data or the account's availability changed."""

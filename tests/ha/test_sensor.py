@@ -150,11 +150,6 @@ async def test_writes_only_the_numbers_that_changed(hass: HomeAssistant, frozen_
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="entity.py: EsimKeeperEntity._written is set only by a coordinator update, so the "
-    "first update after setup writes every number's entities, changed or not",
-)
 @pytest.mark.usefixtures("socket_enabled")
 async def test_first_change_after_setup_writes_only_that_number(
     hass: HomeAssistant, frozen_now: Any
