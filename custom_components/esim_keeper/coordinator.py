@@ -12,8 +12,9 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .client import sync_provider
+from .client import suggested_carrier, sync_provider
 from .const import CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN, LOGGER, SUBENTRY_NUMBER, scan_interval
+from .keeper.carriers import plan_for
 from .keeper.lifecycle import compute_status
 from .keeper.model import LineSnapshot, LineStatus
 from .keeper.money import Money
@@ -25,6 +26,7 @@ from .keeper.providers.base import (
     ProviderError,
     RateLimitedError,
 )
+from .keeper.shared import SharedLine, share_balance
 from .lines import NumberConfig
 
 
@@ -120,16 +122,40 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         now = dt_util.utcnow()
         warn_days = int(self.config_entry.options.get(CONF_WARN_DAYS, DEFAULT_WARN_DAYS))
         previous = self.data.numbers if self.data is not None else {}
+        shares = self._shares(lines, account_balance, now)
         numbers: dict[str, NumberData] = {}
         for subentry_id, config in self.numbers.items():
             snapshot = lines.get(config.line_id)
             if snapshot is None:
                 continue
-            status = compute_status(snapshot, config.plan, now, warn_days=warn_days)
+            status = compute_status(
+                snapshot, config.plan, now, warn_days=warn_days, funds=shares.get(config.line_id)
+            )
             fresh = NumberData(config=config, snapshot=snapshot, status=status)
             old = previous.get(subentry_id)
             numbers[subentry_id] = old if old == fresh else fresh
         return AccountState(numbers=numbers, account_balance=account_balance, fetched_at=fetched_at)
+
+    def _shares(
+        self, lines: Mapping[str, LineSnapshot], account_balance: Money | None, now: datetime
+    ) -> dict[str, Money]:
+        """Each line's share of an account balance that all the account's numbers pay from.
+
+        Every line of the account draws on it, added to Home Assistant or not; a line without
+        settings here is assumed to cost what its provider's preset says.
+        """
+        plans = {config.line_id: config.plan for config in self.numbers.values()}
+        shared: dict[str, SharedLine] = {}
+        balance = account_balance
+        for line_id, line in lines.items():
+            if not line.shared_balance or line.plan_expiry is None:
+                continue
+            balance = balance or line.balance
+            plan = plans.get(line_id) or plan_for(suggested_carrier(self.provider.kind, line))
+            shared[line_id] = SharedLine(line.plan_expiry, plan)
+        if not shared or balance is None:
+            return {}
+        return share_balance(shared, balance, now)
 
 
 def _update_error(err: ProviderError) -> Exception:

@@ -152,3 +152,9 @@ async def test_logs_hold_no_secrets(
     assert DEFAULT_BRIDGE_TOKEN not in text
     for line in data.lines.values():
         assert line.number not in text
+
+
+@pytest.mark.parametrize("value", ["¹", "١٢", "²⁰"])
+def test_retry_after_with_non_ascii_digits_is_ignored(value: str) -> None:
+    """str.isdigit() accepts these, int() does not: found by the property test above."""
+    assert _http.parse_retry_after(value, NOW) is None

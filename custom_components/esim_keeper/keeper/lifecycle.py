@@ -222,8 +222,12 @@ def compute_status(
     now: datetime,
     *,
     warn_days: int = DEFAULT_WARN_DAYS,
+    funds: Money | None = None,
 ) -> LineStatus:
     """Derive the line's dates, money outlook and state at ``now``.
+
+    ``funds`` is the money this line's renewals can draw on when that is not its balance: a share
+    of an account balance several lines pay from (see keeper.shared).
 
     Dates: loss date = plan expiry + grace days; activity deadline = last activity + activity days;
     keep-alive deadline = the earlier of the two that are known. Day arithmetic is on the carrier's
@@ -267,7 +271,7 @@ def compute_status(
     parts = [d for d in (loss_date, activity_deadline) if d is not None]
     keep_alive = min(parts) if parts else None
 
-    covers, cycles = _money_outlook(snapshot.balance, cost)
+    covers, cycles = _money_outlook(snapshot.balance if funds is None else funds, cost)
     pending = renewal_pending(snapshot, plan, now, covers)
     funded_until = None
     if cycles is not None and expiry is not None:

@@ -79,7 +79,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     text = value.strip()
     if not text or len(text) > 64:
         return None
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "¹" or "١" are digits to str.isdigit, not to int()
         return min(float(int(text)), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(text)
