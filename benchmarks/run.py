@@ -1,0 +1,263 @@
+"""Run the benchmark: every system at every size, several times; medians into a table and JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import UTC, datetime
+from decimal import Decimal
+import gc
+import json
+import os
+from pathlib import Path
+import platform
+import statistics
+import time
+from typing import Any
+
+from . import report
+from .harness import (
+    ERRORS,
+    REPO,
+    Meters,
+    SimProcess,
+    Watchdog,
+    flush_storage,
+    home_assistant,
+    quiet_logging,
+    traced_growth,
+)
+from .systems import Ours, Rest, System, Trivial
+
+RESULTS = REPO / "benchmarks" / "results"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
+    parser.add_argument(
+        "--sizes", default="1,100,1000", help="numbers per account (default 1,100,1000)"
+    )
+    parser.add_argument("--runs", type=int, default=5, help="runs per system below 1,000 numbers")
+    parser.add_argument(
+        "--runs-large", type=int, default=3, help="runs per system at ≥1,000 numbers"
+    )
+    parser.add_argument(
+        "--polls", type=int, default=3, help="unchanged + 1%%-changed poll pairs per run"
+    )
+    parser.add_argument("--systems", default="ours,trivial,rest", help="which systems (ours first)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
+    parser.add_argument(
+        "--out", type=Path, help="JSON file (default benchmarks/results/bench-<time>.json)"
+    )
+    return parser.parse_args(argv)
+
+
+def changed_count(n: int) -> int:
+    """1 % of the numbers, at least one."""
+    return max(1, round(n / 100))
+
+
+class Balances:
+    """The simulator's balances, moved by a cent-exact dollar for the numbers a poll changes."""
+
+    def __init__(self, lines: list[dict[str, Any]]) -> None:
+        self.lines = lines
+        self.balance = {line["id"]: Decimal(line["balance"]) for line in lines}
+        self.turn = 0
+
+    async def change(self, sim: SimProcess) -> list[str]:
+        k = changed_count(len(self.lines))
+        start = (self.turn * k) % len(self.lines)
+        self.turn += 1
+        ids = [self.lines[(start + j) % len(self.lines)]["id"] for j in range(k)]
+        for line_id in ids:
+            self.balance[line_id] += 1
+            await sim.set_balance(line_id, str(self.balance[line_id]))
+        return ids
+
+
+async def run_once(
+    system: System,
+    sim: SimProcess,
+    lines: list[dict[str, Any]],
+    balances: Balances,
+    polls: int,
+    memory: bool = False,
+) -> dict[str, Any]:
+    """One fresh Home Assistant: set the system up, then ``polls`` unchanged/changed poll pairs."""
+    errors_before = len(ERRORS.records)
+    async with home_assistant() as hass:
+        watchdog = Watchdog()
+        watchdog.start()
+        meters = Meters(hass, sim, watchdog)
+        await system.prepare(hass, sim, lines)
+        out: dict[str, Any] = {}
+        if memory:
+            holder: dict[str, Any] = {}
+
+            async def setup() -> None:
+                holder["handle"] = await system.setup(hass, sim, lines)
+
+            out["memory_bytes"] = await traced_growth(setup)
+            handle = holder["handle"]
+        else:
+            async with meters.window() as setup_window:
+                handle = await system.setup(hass, sim, lines)
+            out["setup"] = setup_window.to_json()
+            await flush_storage(hass)
+            out["unchanged"], out["changed"] = [], []
+            if system.name != "trivial":
+                for _ in range(polls):
+                    async with meters.window() as window:
+                        await handle.poll()
+                    out["unchanged"].append(window.to_json())
+                    await balances.change(sim)
+                    async with meters.window() as window:
+                        await handle.poll()
+                    out["changed"].append(window.to_json())
+        out["entities"] = len(handle.entity_ids)
+        out["registry_entities"] = handle.registry_entities
+        await watchdog.stop()
+    out["errors"] = ERRORS.records[errors_before:]
+    gc.collect()
+    return out
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def summarize(n: int, runs: list[dict[str, Any]], memory: int | None) -> dict[str, Any]:
+    timed = [r for r in runs if "setup" in r]
+    summary: dict[str, Any] = {
+        "runs": len(timed),
+        "entities": timed[0]["entities"],
+        "registry_entities": timed[0]["registry_entities"],
+        "setup_wall_ms": _median([r["setup"]["wall_ms"] for r in timed]),
+        "setup_cpu_ms": _median([r["setup"]["cpu_ms"] for r in timed]),
+        "setup_requests": _median([r["setup"]["requests"] for r in timed]),
+        "setup_stall_ms": _median([r["setup"]["stall_ms"] for r in timed]),
+        "setup_stall_max_ms": max(r["setup"]["stall_ms"] for r in timed),
+        "memory_per_number_kib": None if memory is None else memory / n / 1024,
+        "memory_bytes": memory,
+        "errors": sum(len(r["errors"]) for r in runs),
+        "first_errors": [e for r in runs for e in r["errors"]][:5],
+    }
+    for kind in ("unchanged", "changed"):
+        windows = [w for r in timed for w in r[kind]]
+        summary[f"polls_{kind}"] = len(windows)
+        for key in ("cpu_ms", "wall_ms", "requests", "writes", "changes", "stall_ms"):
+            summary[f"poll_{kind}_{key}"] = _median([w[key] for w in windows])
+        summary[f"poll_{kind}_stall_max_ms"] = max((w["stall_ms"] for w in windows), default=None)
+        summary[f"poll_{kind}_writes_max"] = max((w["writes"] for w in windows), default=None)
+        summary[f"poll_{kind}_writes_minus_changes_max"] = max(
+            (w["writes"] - w["changes"] for w in windows), default=None
+        )
+    return summary
+
+
+def _new(make: type[System], count: int) -> System:
+    """A fresh system; the trivial baseline gets as many entities as eSIM Keeper had."""
+    system = make()
+    if isinstance(system, Trivial):
+        system.count = count
+    return system
+
+
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    quiet_logging()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    names = args.systems.split(",")
+    sim = SimProcess()
+    await sim.start()
+    started = time.perf_counter()
+    results: dict[str, Any] = {}
+    try:
+        # Warm-up: import every module and fill Home Assistant's caches once, unmeasured.
+        await sim.reset(1)
+        lines = list((await sim.state())["lines"].items())
+        warm = [{"id": i, **v} for i, v in lines]
+        for system in (Ours(), Rest()):
+            await run_once(system, sim, warm, Balances(warm), polls=1)
+        for n in sizes:
+            await sim.reset(n)
+            state = await sim.state()
+            lines = [{"id": i, **v} for i, v in state["lines"].items()]
+            runs = args.runs_large if n >= 1000 else args.runs
+            results[str(n)] = {}
+            ours_entities = None
+            balances = Balances(lines)  # one for all systems: every change is a real change
+            for name in names:
+                make = {"ours": Ours, "rest": Rest, "trivial": Trivial}[name]
+                if make is Trivial and ours_entities is None:
+                    raise SystemExit("trivial needs ours first: --systems ours,trivial,...")
+                count = ours_entities or 0
+                timed = []
+                for r in range(runs):
+                    t = time.perf_counter()
+                    timed.append(
+                        await run_once(_new(make, count), sim, lines, balances, args.polls)
+                    )
+                    print(
+                        f"  N={n:<5} {name:<8} run {r + 1}/{runs}: "
+                        f"setup {timed[-1]['setup']['wall_ms']:.0f} ms, "
+                        f"{time.perf_counter() - t:.1f} s",
+                        flush=True,
+                    )
+                memory = None
+                if not args.no_memory:
+                    memory = (
+                        await run_once(_new(make, count), sim, lines, balances, 0, memory=True)
+                    )["memory_bytes"]
+                summary = summarize(n, timed, memory)
+                summary["raw"] = timed
+                results[str(n)][name] = summary
+                if name == "ours":
+                    ours_entities = summary["entities"]
+    finally:
+        await sim.stop()
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "settings": {
+            "sizes": sizes,
+            "runs": args.runs,
+            "runs_large": args.runs_large,
+            "polls": args.polls,
+            "changed_per_poll": {str(n): changed_count(n) for n in sizes},
+            "memory": not args.no_memory,
+        },
+        "duration_s": round(time.perf_counter() - started, 1),
+        "results": results,
+    }
+
+
+def machine() -> dict[str, Any]:
+    import homeassistant.const
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "home_assistant": homeassistant.const.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    data = asyncio.run(bench(args))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = args.out or RESULTS / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.write_text(json.dumps(data, indent=2) + "\n")
+    (RESULTS / "latest.json").write_text(json.dumps(data, indent=2) + "\n")
+    print(report.render(data))
+    print(f"\nJSON: {out}")
