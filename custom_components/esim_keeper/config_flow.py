@@ -72,7 +72,7 @@ from .const import (
 )
 from .keeper.carriers import PRESETS
 from .keeper.dates import local_date, start_of_day
-from .keeper.errors import InvalidLedgerError, KeeperError
+from .keeper.errors import DateRangeError, InvalidLedgerError, KeeperError
 from .keeper.lifecycle import Ledger, project_ledger
 from .keeper.model import LineSnapshot, PaymentMethod
 from .keeper.money import Money
@@ -253,12 +253,16 @@ def _manual_ledger(
 ) -> Ledger:
     """The ledger typed in a Manual number form: dates are days on the carrier's clock."""
     plan = plan_from_settings(carrier, overrides)
+    now = dt_util.utcnow()
     activity = user_input.get(CONF_ACTIVITY_DATE)
+    last_activity = None if not activity else start_of_day(_parse_day(activity), plan.tz)
+    if last_activity is not None and last_activity > now:
+        raise DateRangeError("the last use of a number cannot be in the future")
     return Ledger(
         balance=Money.parse(user_input[CONF_BALANCE], plan.currency),
-        read_at=dt_util.utcnow(),
+        read_at=now,
         plan_expiry=start_of_day(_parse_day(user_input[CONF_EXPIRY_DATE]), plan.tz),
-        last_activity=None if not activity else start_of_day(_parse_day(activity), plan.tz),
+        last_activity=last_activity,
     )
 
 

@@ -211,6 +211,7 @@ async def test_manual_account_with_first_number(hass: HomeAssistant) -> None:
         ({"balance": "Infinity"}, "invalid_amount"),
         ({"balance": "１２"}, "invalid_amount"),
         ({"plan_expiry": "1800-01-01"}, "date_out_of_range"),
+        ({"last_activity": "2026-12-01"}, "date_out_of_range"),
     ],
 )
 async def test_manual_number_bad_input(
