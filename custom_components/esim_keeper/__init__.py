@@ -20,14 +20,24 @@ from homeassistant.helpers.typing import ConfigType
 from .client import create_provider
 from .const import DOMAIN
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, EsimKeeperRuntime
+from .history import RenewalHistory
+from .renewal import RenewalEngine
+from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.CALENDAR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.CALENDAR,
+    Platform.EVENT,
+    Platform.SENSOR,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the integration (actions are registered here, once, for every account)."""
+    async_setup_services(hass)
     return True
 
 
@@ -35,8 +45,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -
     """Connect an account, poll it once, and create its numbers' entities."""
     provider = create_provider(hass, entry.data)
     coordinator = AccountCoordinator(hass, entry, provider)
+    history = RenewalHistory(hass, entry.entry_id)
+    await history.async_load()
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = EsimKeeperRuntime(provider=provider, coordinator=coordinator)
+    engine = RenewalEngine(hass, entry, coordinator, provider, history)
+    entry.runtime_data = EsimKeeperRuntime(
+        provider=provider, coordinator=coordinator, renewals=engine
+    )
 
     @callback
     def _entry_changed(change: ConfigEntryChange, changed: ConfigEntry) -> None:
@@ -52,6 +67,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -
         async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, _entry_changed)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # After the platforms: renewals settled at start-up reach the event entities.
+    engine.async_start()
     return True
 
 
@@ -64,3 +81,8 @@ async def _refresh_numbers(coordinator: AccountCoordinator) -> None:
 async def async_unload_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -> bool:
     """Unload an account's platforms."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -> None:
+    """Delete a removed account's renewal history."""
+    await RenewalHistory(hass, entry.entry_id).async_remove()

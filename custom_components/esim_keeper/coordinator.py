@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -28,6 +29,9 @@ from .keeper.providers.base import (
 )
 from .keeper.shared import SharedLine, share_balance
 from .lines import NumberConfig
+
+if TYPE_CHECKING:
+    from .renewal import RenewalEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,7 @@ class EsimKeeperRuntime:
 
     provider: Provider
     coordinator: AccountCoordinator
+    renewals: RenewalEngine  # renewal.py: renewals, history, auto-renew, verification
 
 
 type EsimKeeperConfigEntry = ConfigEntry[EsimKeeperRuntime]

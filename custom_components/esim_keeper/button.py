@@ -1,0 +1,79 @@
+"""Buttons of a number: "Renew now" and "I used this number" (the same code as the actions)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
+from .entity import EsimKeeperEntity, async_add_number_entities
+from .keeper.providers.base import Provider
+from .renewal import SOURCE_BUTTON, RenewalEngine, supports_activity
+
+# A press is a payment or a ledger write: one at a time.
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class EsimKeeperButtonDescription(ButtonEntityDescription):
+    """What a button does and for which accounts it exists."""
+
+    press_fn: Callable[[RenewalEngine, str], Coroutine[Any, Any, Any]]
+    exists_fn: Callable[[Provider], bool]
+
+
+BUTTONS: tuple[EsimKeeperButtonDescription, ...] = (
+    EsimKeeperButtonDescription(
+        key="renew",
+        translation_key="renew",
+        press_fn=lambda engine, subentry_id: engine.async_renew(subentry_id, source=SOURCE_BUTTON),
+        exists_fn=lambda provider: provider.capabilities.can_renew,
+    ),
+    EsimKeeperButtonDescription(
+        key="record_activity",
+        translation_key="record_activity",
+        press_fn=lambda engine, subentry_id: engine.async_record_activity(subentry_id),
+        exists_fn=supports_activity,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EsimKeeperConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the buttons of every number, now and whenever a number is added."""
+
+    def build(coordinator: AccountCoordinator, subentry_id: str) -> Iterable[EsimKeeperButton]:
+        return (
+            EsimKeeperButton(coordinator, subentry_id, description, entry.runtime_data.renewals)
+            for description in BUTTONS
+            if description.exists_fn(coordinator.provider)
+        )
+
+    async_add_number_entities(entry, async_add_entities, build)
+
+
+class EsimKeeperButton(EsimKeeperEntity, ButtonEntity):
+    """A button of one number."""
+
+    entity_description: EsimKeeperButtonDescription
+
+    def __init__(
+        self,
+        coordinator: AccountCoordinator,
+        subentry_id: str,
+        description: EsimKeeperButtonDescription,
+        engine: RenewalEngine,
+    ) -> None:
+        super().__init__(coordinator, subentry_id, description)
+        self._engine = engine
+
+    async def async_press(self) -> None:
+        await self.entity_description.press_fn(self._engine, self.subentry_id)

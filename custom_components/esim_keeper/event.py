@@ -1,0 +1,63 @@
+"""The renewal event of a number: succeeded, failed, unknown, verified, unverified.
+
+The same outcomes go on the bus as ``esim_keeper_renewal`` for automations that watch every number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import EsimKeeperConfigEntry
+from .entity import EsimKeeperEntity, async_add_number_entities
+from .renewal import EVENT_TYPES, renewal_signal
+
+PARALLEL_UPDATES = 0
+
+RENEWAL_EVENT = EventEntityDescription(
+    key="renewal", translation_key="renewal", event_types=list(EVENT_TYPES)
+)
+
+# Record fields an event carries (no idempotency keys or carrier references: they are history).
+_EVENT_FIELDS = ("renewal_id", "source", "amount", "currency", "method", "verification")
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EsimKeeperConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the renewal event of every number, now and whenever a number is added."""
+    async_add_number_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, subentry_id: [
+            EsimKeeperRenewalEvent(coordinator, subentry_id, RENEWAL_EVENT)
+        ],
+    )
+
+
+class EsimKeeperRenewalEvent(EsimKeeperEntity, EventEntity):
+    """Fires when a renewal of this number ends or is verified."""
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, renewal_signal(self.subentry_id), self._handle_renewal
+            )
+        )
+
+    @callback
+    def _handle_renewal(self, event_type: str, record: dict[str, Any]) -> None:
+        attributes = {key: record.get(key) for key in _EVENT_FIELDS}
+        attributes["attempts"] = [
+            {"method": a["method"], "status": a["status"], "reason": a["reason"]}
+            for a in record.get("attempts", [])
+        ]
+        self._trigger_event(event_type, attributes)
+        self.async_write_ha_state()

@@ -1,0 +1,98 @@
+"""Repair flows: turn auto-renew back on, and confirm a renewal the carrier does not show yet.
+
+The "number at risk" issue needs the user to pay or use the number (its text says how) and clears
+itself when the number is safe again, so it has no flow.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import voluptuous as vol
+
+from .const import DOMAIN
+from .lines import AutoRenewMode
+from .renewal import ISSUE_AUTO_RENEW_OFF, ISSUE_UNVERIFIED, issue_id
+
+if TYPE_CHECKING:
+    from .renewal import RenewalEngine
+
+
+def _engine(hass: HomeAssistant, entry_id: object) -> RenewalEngine | None:
+    entry = hass.config_entries.async_get_entry(str(entry_id))
+    if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
+        return None
+    engine: RenewalEngine = entry.runtime_data.renewals
+    return engine
+
+
+class _EngineFlow(RepairsFlow):
+    """A one-step confirm flow that acts on a loaded account."""
+
+    def __init__(self, data: dict[str, str | int | float | None]) -> None:
+        self.issue_data = data
+
+    def _placeholders(self) -> dict[str, str] | None:
+        issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
+        return issue.translation_placeholders if issue else None
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        engine = _engine(self.hass, self.issue_data.get("entry_id"))
+        if engine is None:
+            return self.async_abort(reason="entry_not_loaded")
+        if user_input is not None:
+            if not self.fix(engine):
+                return self.async_abort(reason="number_removed")
+            return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema({}),
+            description_placeholders=self._placeholders(),
+        )
+
+    def fix(self, engine: RenewalEngine) -> bool:
+        raise NotImplementedError
+
+
+class AutoRenewFlow(_EngineFlow):
+    """Turn auto-renew back on with the mode it had when it switched itself off."""
+
+    def fix(self, engine: RenewalEngine) -> bool:
+        subentry_id = str(self.issue_data.get("subentry_id"))
+        if subentry_id not in engine.coordinator.numbers:
+            return False
+        mode = AutoRenewMode(str(self.issue_data.get("mode", AutoRenewMode.DAYS_BEFORE)))
+        engine.set_auto_renew(subentry_id, mode)
+        engine.history.set_failures(subentry_id, 0)
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id(ISSUE_AUTO_RENEW_OFF, subentry_id))
+        return True
+
+
+class UnverifiedFlow(_EngineFlow):
+    """The user checked the carrier's app and the renewal is there: mark it verified."""
+
+    def fix(self, engine: RenewalEngine) -> bool:
+        record = engine.history.get(str(self.issue_data.get("renewal_id")))
+        if record is None:
+            return False
+        engine.mark_verified(record)
+        return True
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """The flow of a fixable issue."""
+    if issue_id.startswith(ISSUE_AUTO_RENEW_OFF):
+        return AutoRenewFlow(data or {})
+    assert issue_id.startswith(ISSUE_UNVERIFIED)
+    return UnverifiedFlow(data or {})
