@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ from unittest.mock import patch
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -40,11 +42,9 @@ NOW_DT = datetime.fromisoformat(NOW)
 SUB = "sub-0100"  # number_subentry's id for the simulator's line-1 (+12015550100)
 
 
-@pytest.fixture
-async def sim(socket_enabled: None) -> AsyncIterator[CarrierSim]:
-    """line-1: $20.00, the plan expires in 4 days (Tello: $5 per 30 days)."""
-    from homeassistant.util import dt as dt_util
-
+@asynccontextmanager
+async def simulator() -> AsyncIterator[CarrierSim]:
+    """line-1: $20.00, the plan expires in 4 days (Tello: $5 per 30 days). Needs sockets."""
     carrier = CarrierSim(lines=2, seed=7, clock=dt_util.utcnow)
     line = carrier.state.lines["line-1"]
     line.balance = Decimal("20.00")
@@ -55,13 +55,23 @@ async def sim(socket_enabled: None) -> AsyncIterator[CarrierSim]:
     other.plan_expiry = NOW_DT + timedelta(days=60)
     other.last_activity = NOW_DT
     await carrier.start("127.0.0.1", 0)
-    yield carrier
-    await carrier.stop()
+    try:
+        yield carrier
+    finally:
+        await carrier.stop()
 
 
-def bridge_entry(sim: CarrierSim, **settings: Any) -> MockConfigEntry:
+@pytest.fixture
+async def sim(socket_enabled: None) -> AsyncIterator[CarrierSim]:
+    async with simulator() as carrier:
+        yield carrier
+
+
+def bridge_entry(
+    sim: CarrierSim, plan: dict[str, Any] | None = None, **settings: Any
+) -> MockConfigEntry:
     """A bridge account with line-1; renewal settings default to carrier balance, then card."""
-    subentry = number_subentry("line-1", sim.state.lines["line-1"].number, "Tello", "tello")
+    subentry = number_subentry("line-1", sim.state.lines["line-1"].number, "Tello", "tello", plan)
     renewal_settings = {"payment_methods": ["carrier_balance", "card"], "spend_cap": "50"}
     subentry["data"] = {**subentry["data"], CONF_RENEWAL: renewal_settings | settings}
     return MockConfigEntry(

@@ -1,0 +1,59 @@
+"""Buttons: "Renew now" pays through the engine; "I used this number" restarts the clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+import pytest
+
+from custom_components.esim_keeper.const import CONF_LEDGER
+from tools.carrier_sim import CarrierSim
+
+from .conftest import NOW, setup_entry
+from .test_renewal import SUB, bridge_entry, charges, simulator
+from .test_services import MANUAL_SUB, manual_entry
+
+
+@pytest.fixture
+async def sim(socket_enabled: None) -> AsyncIterator[CarrierSim]:
+    async with simulator() as carrier:
+        yield carrier
+
+
+async def press(hass: HomeAssistant, entity_id: str) -> None:
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+
+
+async def test_renew_now(hass: HomeAssistant, sim: CarrierSim) -> None:
+    entry = bridge_entry(sim)
+    await setup_entry(hass, entry)
+    assert hass.states.get("button.tello_i_used_this_number") is None  # the carrier reports it
+    await press(hass, "button.tello_renew_now")
+    assert charges(sim) == 1
+    last = entry.runtime_data.renewals.history.last(SUB)
+    assert last is not None
+    assert last.source == "button"
+    sim.state.lines["line-1"].decline_reason = "card_declined"
+    with pytest.raises(HomeAssistantError):
+        await press(hass, "button.tello_renew_now")
+    assert charges(sim) == 1
+
+
+async def test_i_used_this_number(hass: HomeAssistant) -> None:
+    entry = manual_entry()
+    await setup_entry(hass, entry)
+    await press(hass, "button.ultra_i_used_this_number")
+    assert entry.subentries[MANUAL_SUB].data[CONF_LEDGER]["last_activity"] == NOW
+
+
+async def test_demo_activity(hass: HomeAssistant, demo_entry) -> None:  # type: ignore[no-untyped-def]
+    await setup_entry(hass, demo_entry)
+    await press(hass, "button.ultra_i_used_this_number")
+    provider = demo_entry.runtime_data.provider
+    assert provider._ledgers["demo-1"].last_activity.isoformat() == NOW

@@ -1,0 +1,51 @@
+"""The renewal event entity follows each renewal's outcome."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+import pytest
+
+from custom_components.esim_keeper.const import DOMAIN
+from tools.carrier_sim import CarrierSim
+
+from .conftest import setup_entry
+from .test_renewal import SUB, bridge_entry, device_id, simulator
+
+
+@pytest.fixture
+async def sim(socket_enabled: None) -> AsyncIterator[CarrierSim]:
+    async with simulator() as carrier:
+        yield carrier
+
+
+async def test_event_entity(hass: HomeAssistant, sim: CarrierSim) -> None:
+    await setup_entry(hass, bridge_entry(sim))
+    state = hass.states.get("event.tello_renewal")
+    assert state is not None
+    assert state.attributes["event_types"] == [
+        "succeeded",
+        "failed",
+        "unknown",
+        "verified",
+        "unverified",
+    ]
+    sim.state.lines["line-1"].balance = Decimal("1.00")
+    await hass.services.async_call(
+        DOMAIN, "renew", {"device_id": device_id(hass, SUB)}, blocking=True
+    )
+    state = hass.states.get("event.tello_renewal")
+    assert state is not None
+    assert state.attributes["event_type"] == "succeeded"
+    assert state.attributes["method"] == "card"
+    assert [a["status"] for a in state.attributes["attempts"]] == ["declined", "succeeded"]
+    assert "key" not in str(state.attributes)
+    sim.state.lines["line-1"].decline_reason = "card_declined"
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            DOMAIN, "renew", {"device_id": device_id(hass, SUB)}, blocking=True
+        )
+    assert hass.states.get("event.tello_renewal").attributes["event_type"] == "failed"  # type: ignore[union-attr]
