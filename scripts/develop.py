@@ -19,115 +19,25 @@ from pathlib import Path
 import secrets
 import signal
 import sys
-from typing import Any
 
+from _hass_runner import (
+    ROOT,
+    flow_step,
+    long_lived_token,
+    onboard,
+    prepare_config,
+    start_hass,
+    stop_hass,
+    wait_until_up,
+)
 import aiohttp
 
-ROOT = Path(__file__).resolve().parents[1]
-CLIENT_ID = "http://127.0.0.1/"  # onboarding wants an IndieAuth client id; any URL works locally
 USERNAME = "dev"
-CONFIGURATION = """\
-# Written by scripts/develop. Minimal on purpose: the UI, the API, Assist and our integration.
-homeassistant:
-  name: eSIM Keeper dev
-  unit_system: metric
-  time_zone: Asia/Shanghai
-  country: CN
-  currency: USD
-  language: en
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
-frontend:
-config:
-api:
-conversation:
-logger:
-  default: warning
-  logs:
-    custom_components.esim_keeper: debug
-    homeassistant.setup: info
-"""
 DEMO_NUMBERS = (
     {"line_id": "demo-1", "name": "Ultra", "carrier": "ultra_paygo"},
     {"line_id": "demo-2", "name": "Tello", "carrier": "tello"},
     {"line_id": "demo-3", "name": "Google Voice", "carrier": "google_voice"},
 )
-
-
-def prepare_config(config: Path, port: int) -> bool:
-    """Create the config dir; True when it is new (needs onboarding)."""
-    fresh = not (config.parent / "login.json").exists()
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port), encoding="utf-8")
-    if fresh:
-        # Mark every onboarding step but the owner's as done: the core_config step would otherwise
-        # add integrations that reach out to the internet (weather, radio, text-to-speech).
-        storage = config / ".storage"
-        storage.mkdir(exist_ok=True)
-        (storage / "onboarding").write_text(
-            json.dumps(
-                {
-                    "version": 4,
-                    "minor_version": 1,
-                    "key": "onboarding",
-                    "data": {"done": ["core_config", "analytics", "integration"]},
-                }
-            ),
-            encoding="utf-8",
-        )
-    components = config / "custom_components"
-    components.mkdir(exist_ok=True)
-    link = components / "esim_keeper"
-    if not link.is_symlink():
-        link.symlink_to(ROOT / "custom_components" / "esim_keeper", target_is_directory=True)
-    return fresh
-
-
-async def wait_until_up(session: aiohttp.ClientSession, base: str, proc: Any) -> None:
-    for _ in range(600):
-        if proc.returncode is not None:
-            raise SystemExit(f"develop: hass exited with code {proc.returncode}")
-        try:
-            async with session.get(f"{base}/manifest.json") as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.5)
-    raise SystemExit("develop: Home Assistant did not start within 5 minutes")
-
-
-async def onboard(session: aiohttp.ClientSession, base: str, password: str) -> str:
-    """Create the owner through the onboarding API; return an access token."""
-    async with session.post(
-        f"{base}/api/onboarding/users",
-        json={
-            "name": "Developer",
-            "username": USERNAME,
-            "password": password,
-            "client_id": CLIENT_ID,
-            "language": "en",
-        },
-    ) as resp:
-        resp.raise_for_status()
-        code = (await resp.json())["auth_code"]
-    async with session.post(
-        f"{base}/auth/token",
-        data={"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
-    ) as resp:
-        resp.raise_for_status()
-        return str((await resp.json())["access_token"])
-
-
-async def flow_step(
-    session: aiohttp.ClientSession, url: str, body: dict[str, Any], token: str
-) -> dict[str, Any]:
-    async with session.post(url, json=body, headers={"Authorization": f"Bearer {token}"}) as resp:
-        data: dict[str, Any] = await resp.json()
-        if resp.status != 200:
-            raise SystemExit(f"develop: {url} answered {resp.status}: {data}")
-        return data
 
 
 async def add_demo_account(session: aiohttp.ClientSession, base: str, token: str) -> None:
@@ -146,23 +56,6 @@ async def add_demo_account(session: aiohttp.ClientSession, base: str, token: str
         await flow_step(session, f"{subflows}/{result['flow_id']}", {**number, "plan": {}}, token)
 
 
-async def long_lived_token(session: aiohttp.ClientSession, base: str, token: str) -> str:
-    ws_url = base.replace("http", "ws", 1) + "/api/websocket"
-    async with session.ws_connect(ws_url) as ws:
-        await ws.receive_json()
-        await ws.send_json({"type": "auth", "access_token": token})
-        await ws.receive_json()
-        await ws.send_json(
-            {
-                "id": 1,
-                "type": "auth/long_lived_access_token",
-                "client_name": "develop",
-                "lifespan": 365,
-            }
-        )
-        return str((await ws.receive_json())["result"])
-
-
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8123)
@@ -170,15 +63,15 @@ async def main() -> int:
     parser.add_argument("--reset", action="store_true", help="start from an empty config")
     args = parser.parse_args()
     config: Path = args.config
-    if args.reset and config.exists():
+    if args.reset:
         import shutil
 
-        shutil.rmtree(config)
-    fresh = prepare_config(config, args.port)
+        shutil.rmtree(config, ignore_errors=True)
+        (config.parent / "login.json").unlink(missing_ok=True)  # the new config needs a new owner
     creds = config.parent / "login.json"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "homeassistant", "--config", str(config), "--skip-pip"
-    )
+    fresh = not creds.exists()
+    prepare_config(config, args.port, fresh=fresh)
+    proc = await start_hass(config)
     base = f"http://127.0.0.1:{args.port}"
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -189,7 +82,7 @@ async def main() -> int:
             await wait_until_up(session, base, proc)
             if fresh:
                 password = secrets.token_urlsafe(12)
-                token = await onboard(session, base, password)
+                token = await onboard(session, base, USERNAME, password)
                 await add_demo_account(session, base, token)
                 api_token = await long_lived_token(session, base, token)
                 creds.write_text(
@@ -210,12 +103,7 @@ async def main() -> int:
             {waiter, asyncio.ensure_future(stop.wait())}, return_when="FIRST_COMPLETED"
         )
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 60)
-            except TimeoutError:
-                proc.kill()
+        await stop_hass(proc)
     return 0
 
 
