@@ -145,7 +145,13 @@ def test_flow_steps_errors_and_aborts_translated(lang: str) -> None:
     sections = ("config", "config_subentries.number", "options")
     for step in steps:
         assert any(_has(tree, f"{s}.step.{step}.title") for s in sections), step
-    reasons = {value for _, value in _calls_with_keyword("reason")}
+    reasons = {
+        str(kw.value.value)
+        for node in ast.walk(flow)
+        if isinstance(node, ast.Call)
+        for kw in node.keywords
+        if kw.arg == "reason" and isinstance(kw.value, ast.Constant)
+    }
     for reason in reasons:
         assert any(_has(tree, f"{s}.abort.{reason}") for s in sections), reason
     for key in _form_error_keys() | _input_error_keys():
@@ -185,3 +191,17 @@ def test_chinese_matches_english_key_for_key_with_the_same_placeholders() -> Non
 
 def test_strings_json_is_the_english_source() -> None:
     assert json.loads((PKG / "strings.json").read_text(encoding="utf-8")) == _load("en")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_repair_issues_translated(lang: str) -> None:
+    """Every repair issue the renewal engine raises has a title and a description."""
+    from custom_components.esim_keeper import renewal
+
+    tree = _load(lang)
+    keys = {value for name, value in vars(renewal).items() if name.startswith("ISSUE_")}
+    keys.add(f"{renewal.ISSUE_AT_RISK}_activity")
+    assert keys
+    for key in keys:
+        assert _has(tree, f"issues.{key}.title"), key
+        assert _has(tree, f"issues.{key}.description") or _has(tree, f"issues.{key}.fix_flow"), key

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.translation import async_get_translations
@@ -20,7 +20,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
+from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 from .keeper.deadlines import DeadlineEvent, deadline_events
 
 PARALLEL_UPDATES = 0
@@ -56,6 +56,9 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
         )
         self._language: str | None = None
         self._texts: dict[str, str] = {}
+        self._cache: dict[str, tuple[NumberData, list[DeadlineEvent]]] = {}
+        self._next: tuple[DeadlineEvent, str] | None = None
+        self._written: tuple[bool, tuple[DeadlineEvent, str] | None] | None = None
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
@@ -90,30 +93,64 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
             uid=deadline.uid,
         )
 
-    def _events(self) -> list[CalendarEvent]:
-        """Every number's deadlines in time order (numbers by name, then the keeper's order)."""
-        numbers = sorted(self.coordinator.data.numbers.items(), key=lambda i: i[1].config.name)
-        events = [
-            self._calendar_event(deadline, data.config.name)
-            for subentry_id, data in numbers
-            for deadline in deadline_events(data.status, data.config.plan.tz, line_id=subentry_id)
-        ]
-        events.sort(key=lambda event: event.start_datetime_local)
-        return events
+    def _deadlines(self) -> dict[str, tuple[NumberData, list[DeadlineEvent]]]:
+        """Every number's deadlines; recomputed only for numbers whose data changed."""
+        cache: dict[str, tuple[NumberData, list[DeadlineEvent]]] = {}
+        for subentry_id, data in self.coordinator.data.numbers.items():
+            known = self._cache.get(subentry_id)
+            if known is not None and known[0] is data:
+                cache[subentry_id] = known
+            else:
+                events = deadline_events(data.status, data.config.plan.tz, line_id=subentry_id)
+                cache[subentry_id] = (data, events)
+        self._cache = cache
+        return cache
+
+    def _find_next(self) -> tuple[DeadlineEvent, str] | None:
+        """The deadline that has not ended yet and starts first (ties: by number name)."""
+        now = dt_util.utcnow()
+        best: tuple[DeadlineEvent, str] | None = None
+        for data, deadlines in self._cache.values():
+            name = data.config.name
+            for deadline in deadlines:
+                if deadline.end > now and (
+                    best is None or (deadline.start, name) < (best[0].start, best[1])
+                ):
+                    best = (deadline, name)
+        return best
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write only when the next deadline (or availability) changed, not on every poll."""
+        self._deadlines()
+        upcoming = self._find_next()
+        seen = (self.coordinator.last_update_success, upcoming)
+        if seen == self._written:
+            return
+        self._next = upcoming
+        self._written = seen
+        self.async_write_ha_state()
 
     @property
     def event(self) -> CalendarEvent | None:
         """The current or next deadline."""
-        now = dt_util.now()
-        return next((e for e in self._events() if e.end_datetime_local > now), None)
+        if self._next is None or self._next[0].end <= dt_util.utcnow():
+            if not self._cache:
+                self._deadlines()
+            self._next = self._find_next()
+        return None if self._next is None else self._calendar_event(*self._next)
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
-        """The deadlines that overlap [start_date, end_date)."""
+        """The deadlines that overlap [start_date, end_date), in time order."""
         await self._async_texts()
-        return [
-            event
-            for event in self._events()
-            if event.end_datetime_local > start_date and event.start_datetime_local < end_date
+        found = [
+            (deadline.start, name, deadline)
+            for data, deadlines in self._deadlines().values()
+            for name in (data.config.name,)
+            for deadline in deadlines
+            if deadline.end > start_date and deadline.start < end_date
         ]
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [self._calendar_event(deadline, name) for _, name, deadline in found]

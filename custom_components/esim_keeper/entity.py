@@ -64,6 +64,7 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
             entry_type=DeviceEntryType.SERVICE,
         )
         self._written: tuple[bool, NumberData | None] | None = None
+        self._written_key: tuple[object, ...] | None = None
 
     @property
     def number_data(self) -> NumberData | None:
@@ -81,6 +82,7 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
         """Remember what the first state write shows, so the next poll can skip unchanged data."""
         await super().async_added_to_hass()
         self._written = (self.coordinator.last_update_success, self.number_data)
+        self._written_key = self._state_key()
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -93,4 +95,18 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
         ):
             return
         self._written = seen
+        key = self._state_key()
+        if key == self._written_key:
+            return  # this number changed, but not what this entity shows
+        self._written_key = key
         self.async_write_ha_state()
+
+    def _state_key(self) -> tuple[object, ...]:
+        """What a state write would show; equal keys mean there is nothing to write."""
+        return (
+            self.available,
+            str(self.state),  # as written: Decimal("0") equals Decimal("0.00"), "0" is not "0.00"
+            self.unit_of_measurement,
+            self.state_attributes,
+            self.extra_state_attributes,
+        )

@@ -122,8 +122,7 @@ def _entities_of(hass: HomeAssistant, entry: MockConfigEntry, subentry_id: str) 
 
 @pytest.mark.usefixtures("socket_enabled")
 async def test_writes_only_the_numbers_that_changed(hass: HomeAssistant, frozen_now: Any) -> None:
-    """An unchanged poll writes no state; a new balance writes that number's entities only
-    (and the account's calendar, which shows every number)."""
+    """An unchanged poll writes no state; a new balance writes only the entities that show it."""
     async with running_sim() as sim:
         entry = await setup_account(hass, bridge_entry(sim))
         counter = WriteCounter(hass)
@@ -137,12 +136,19 @@ async def test_writes_only_the_numbers_that_changed(hass: HomeAssistant, frozen_
         assert hass.states.get("sensor.work_balance").state == "23.00"  # type: ignore[union-attr]
         counter.writes.clear()
 
+        work = _entities_of(hass, entry, "sub-0101")
+        before = {entity_id: hass.states.get(entity_id) for entity_id in work}
         sim.state.lines["line-2"].balance = Decimal("26.00")
         await _poll(hass, frozen_now)
-        work = _entities_of(hass, entry, "sub-0101")
-        assert work
-        assert set(counter.writes) == work | {"calendar.bridge_deadlines"}
-        assert all(counter.writes[entity_id] == 1 for entity_id in work)
+        changed = {
+            entity_id
+            for entity_id, old in before.items()
+            if old is None or hass.states.get(entity_id).state != old.state  # type: ignore[union-attr]
+        }
+        # Exactly the entities whose value changed write, once; the rest of this number's
+        # entities and the calendar (its next deadline is the same) write nothing.
+        assert changed == {"sensor.work_balance", "sensor.work_funded_until"}
+        assert counter.writes == dict.fromkeys(changed, 1)
         assert hass.states.get("sensor.work_balance").state == "26.00"  # type: ignore[union-attr]
         funded = hass.states.get("sensor.work_funded_until")
         assert funded is not None

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from custom_components.esim_keeper.keeper.dates import add_days, zone
+from custom_components.esim_keeper.keeper.dates import add_days, local_date, start_of_day, zone
 from custom_components.esim_keeper.keeper.errors import KeeperError
 from custom_components.esim_keeper.keeper.lifecycle import Ledger, compute_status, project_ledger
 from custom_components.esim_keeper.keeper.model import (
@@ -124,4 +124,6 @@ def test_huge_runway_does_not_overflow() -> None:
 def test_expired_line_runway_counts_from_now() -> None:
     snap = LineSnapshot("l", "+1", balance=usd("3"), plan_expiry=NOW - timedelta(days=5))
     status = compute_status(snap, PLAN, NOW)
-    assert status.runway.funded_until == add_days(NOW, 30, PLAN.tz)
+    # Counted from the start of today on the carrier's clock, so it does not move with each poll.
+    today = start_of_day(local_date(NOW, PLAN.tz), PLAN.tz)
+    assert status.runway.funded_until == add_days(today, 30, PLAN.tz)

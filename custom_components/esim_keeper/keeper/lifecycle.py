@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from .dates import add_days, days_between, local_date, require_aware
+from .dates import add_days, days_between, local_date, require_aware, start_of_day
 from .errors import (
     DateRangeError,
     InvalidAmountError,
@@ -278,7 +278,9 @@ def compute_status(
         elif expiry > now or pending:
             funded_until = _runway_end(expiry, cycles, plan)
         else:
-            funded_until = _runway_end(now, cycles, plan)
+            # A late renewal counts from the day it is paid: today, on the carrier's clock (so
+            # the date stays put through the day instead of moving with every poll).
+            funded_until = _runway_end(start_of_day(local_date(now, tz), tz), cycles, plan)
 
     state, reason = _state(
         snapshot, plan, now, warn_days, loss_date, activity_deadline, covers, pending
