@@ -24,6 +24,16 @@ class EsimKeeperBinarySensorDescription(BinarySensorEntityDescription):
     """How one binary sensor reads its value from a number's data (None: unknown)."""
 
     is_on_fn: Callable[[NumberData], bool | None]
+    attributes_fn: Callable[[NumberData], dict[str, str | None]] | None = None
+
+
+def _money_attributes(data: NumberData) -> dict[str, str | None]:
+    """The two amounts the judgement compares, so a notification can quote them."""
+    balance = data.snapshot.balance
+    return {
+        "balance": None if balance is None else str(balance),
+        "next_renewal_cost": str(data.status.next_renewal_cost),
+    }
 
 
 def _balance_short(data: NumberData) -> bool | None:
@@ -37,6 +47,7 @@ BINARY_SENSORS: tuple[EsimKeeperBinarySensorDescription, ...] = (
         translation_key="balance_short",
         device_class=BinarySensorDeviceClass.PROBLEM,
         is_on_fn=_balance_short,
+        attributes_fn=_money_attributes,
     ),
     EsimKeeperBinarySensorDescription(
         key="action_needed",
@@ -79,3 +90,9 @@ class EsimKeeperBinarySensor(EsimKeeperEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         data = self.number_data
         return None if data is None else self.entity_description.is_on_fn(data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, str | None] | None:
+        attributes_fn = self.entity_description.attributes_fn
+        data = self.number_data
+        return None if attributes_fn is None or data is None else attributes_fn(data)

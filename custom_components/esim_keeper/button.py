@@ -13,6 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
 from .entity import EsimKeeperEntity, async_add_number_entities
 from .keeper.providers.base import Provider
+from .lines import NumberConfig
 from .renewal import SOURCE_BUTTON, RenewalEngine, supports_activity
 
 # A press is a payment or a ledger write: one at a time.
@@ -24,7 +25,7 @@ class EsimKeeperButtonDescription(ButtonEntityDescription):
     """What a button does and for which accounts it exists."""
 
     press_fn: Callable[[RenewalEngine, str], Coroutine[Any, Any, Any]]
-    exists_fn: Callable[[Provider], bool]
+    exists_fn: Callable[[Provider, NumberConfig], bool]
 
 
 BUTTONS: tuple[EsimKeeperButtonDescription, ...] = (
@@ -32,13 +33,17 @@ BUTTONS: tuple[EsimKeeperButtonDescription, ...] = (
         key="renew",
         translation_key="renew",
         press_fn=lambda engine, subentry_id: engine.async_renew(subentry_id, source=SOURCE_BUTTON),
-        exists_fn=lambda provider: provider.capabilities.can_renew,
+        exists_fn=lambda provider, _: provider.capabilities.can_renew,
     ),
     EsimKeeperButtonDescription(
         key="record_activity",
         translation_key="record_activity",
         press_fn=lambda engine, subentry_id: engine.async_record_activity(subentry_id),
-        exists_fn=supports_activity,
+        # Only where the carrier reclaims unused numbers: elsewhere the press would change nothing
+        # a user cares about (the action still records activity for any Manual number).
+        exists_fn=lambda provider, config: (
+            supports_activity(provider) and config.plan.activity_days is not None
+        ),
     ),
 )
 
@@ -54,7 +59,7 @@ async def async_setup_entry(
         return (
             EsimKeeperButton(coordinator, subentry_id, description, entry.runtime_data.renewals)
             for description in BUTTONS
-            if description.exists_fn(coordinator.provider)
+            if description.exists_fn(coordinator.provider, coordinator.numbers[subentry_id])
         )
 
     async_add_number_entities(entry, async_add_entities, build)

@@ -1,4 +1,7 @@
-"""Diagnostics: what a bug report needs, with credentials, account ids and full numbers removed."""
+"""Diagnostics: what a bug report needs, with credentials, account ids and full numbers removed.
+
+Includes the renewal history with idempotency keys and carrier references redacted.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +11,16 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_LINE_ID, CONF_NUMBER
+from .client import CREDENTIAL_KEYS
+from .const import CONF_BASE_URL, CONF_LINE_ID, CONF_NUMBER
 from .coordinator import EsimKeeperConfigEntry, NumberData
+from .history import redacted_history
 from .keeper.phone import mask
 
-# Entry data keys that are secrets or identify the account.
-TO_REDACT = {
-    "token",
-    "api_key",
-    "api_key_secret",
-    "auth_token",
-    "password",
-    "account_sid",
-    "api_key_sid",
-    "url",
+# Entry data that is a secret or identifies the account: every credential field of every kind
+# (client.CREDENTIAL_KEYS, so a new kind cannot forget one), API base URLs and line ids.
+TO_REDACT = {key for keys in CREDENTIAL_KEYS.values() for key in keys} | {
+    CONF_BASE_URL,
     CONF_LINE_ID,
     "unique_id",
 }
@@ -80,4 +79,5 @@ async def async_get_config_entry_diagnostics(
             "account_balance": str(state.account_balance) if state.account_balance else None,
             "numbers": [_number(data) for data in state.numbers.values()],
         },
+        "renewals": redacted_history(entry),
     }

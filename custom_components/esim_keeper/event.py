@@ -35,9 +35,11 @@ async def async_setup_entry(
     async_add_number_entities(
         entry,
         async_add_entities,
-        lambda coordinator, subentry_id: [
-            EsimKeeperRenewalEvent(coordinator, subentry_id, RENEWAL_EVENT)
-        ],
+        lambda coordinator, subentry_id: (
+            [EsimKeeperRenewalEvent(coordinator, subentry_id, RENEWAL_EVENT)]
+            if coordinator.provider.capabilities.can_renew
+            else []
+        ),
     )
 
 

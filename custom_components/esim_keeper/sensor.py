@@ -17,14 +17,17 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
 )
 from homeassistant.const import EntityCategory, UnitOfTime
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 from .entity import EsimKeeperEntity, async_add_number_entities
+from .history import RenewalRecord
 from .keeper.model import LineState, StatusReason
 from .keeper.money import Money
 from .lines import NumberConfig
+from .renewal import renewal_signal
 
 PARALLEL_UPDATES = 0
 
@@ -50,6 +53,9 @@ def _state(data: NumberData) -> str | None:
     return None if state is LineState.UNKNOWN else state.value
 
 
+# Enabled by default: balance, status, plan expiry, keep-alive deadline and funded-until. Home
+# Assistant enables at most 10,000 entities per config entry and a reseller keeps 1,000 numbers
+# on one account, so the rest (derived or diagnostic) are one click away in the entity settings.
 SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
     EsimKeeperSensorDescription(
         key="balance",
@@ -71,6 +77,7 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
         translation_key="status_reason",
         device_class=SensorDeviceClass.ENUM,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         options=[reason.value for reason in StatusReason],
         value_fn=lambda d: d.status.reason.value,
     ),
@@ -86,6 +93,7 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.DAYS,
         suggested_display_precision=0,
+        entity_registry_enabled_default=False,
         value_fn=lambda d: d.status.days_to_expiry,
     ),
     EsimKeeperSensorDescription(
@@ -100,6 +108,8 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda d: d.status.activity_deadline,
         exists_fn=lambda config: config.plan.activity_days is not None,
+        # The keep-alive deadline already includes it (the earlier of loss and activity).
+        entity_registry_enabled_default=False,
     ),
     EsimKeeperSensorDescription(
         key="loss_date",
@@ -113,6 +123,7 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
         key="next_renewal_cost",
         translation_key="next_renewal_cost",
         device_class=SensorDeviceClass.MONETARY,
+        entity_registry_enabled_default=False,
         suggested_display_precision=2,
         value_fn=lambda d: d.status.next_renewal_cost.amount,
         unit_fn=lambda d: d.status.next_renewal_cost.currency,
@@ -139,11 +150,13 @@ async def async_setup_entry(
 ) -> None:
     """Add sensors for every number, now and whenever a number is added."""
 
-    def build(coordinator: AccountCoordinator, subentry_id: str) -> Iterator[EsimKeeperSensor]:
+    def build(coordinator: AccountCoordinator, subentry_id: str) -> Iterator[SensorEntity]:
         config = coordinator.numbers[subentry_id]
         for description in SENSORS:
             if description.exists_fn(config):
                 yield EsimKeeperSensor(coordinator, subentry_id, description)
+        if coordinator.provider.capabilities.can_renew:
+            yield LastRenewalSensor(coordinator, subentry_id, LAST_RENEWAL)
 
     async_add_number_entities(entry, async_add_entities, build)
 
@@ -173,3 +186,53 @@ class EsimKeeperSensor(EsimKeeperEntity, SensorEntity):
             return super().native_unit_of_measurement
         data = self.number_data
         return None if data is None else unit_fn(data)
+
+
+LAST_RENEWAL = SensorEntityDescription(
+    key="last_renewal",
+    translation_key="last_renewal",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    entity_registry_enabled_default=False,
+)
+
+
+class LastRenewalSensor(EsimKeeperEntity, SensorEntity):
+    """When this number was last renewed through eSIM Keeper, and how it went (attributes).
+
+    Reads the persisted renewal history; updated by the renewal engine's signal for the number.
+    """
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, renewal_signal(self.subentry_id), self._renewal_changed
+            )
+        )
+
+    @callback
+    def _renewal_changed(self, event_type: str, record: dict[str, object]) -> None:
+        self.async_write_ha_state()
+
+    def _record(self) -> RenewalRecord | None:
+        return self.coordinator.config_entry.runtime_data.renewals.history.last(self.subentry_id)
+
+    @property
+    def native_value(self) -> datetime | None:
+        record = self._record()
+        return None if record is None else record.created_at
+
+    @property
+    def extra_state_attributes(self) -> dict[str, str | None] | None:
+        record = self._record()
+        if record is None:
+            return None
+        attempt = record.succeeded_attempt
+        return {
+            "outcome": record.outcome.value,
+            "verification": None if record.verification is None else record.verification.value,
+            "amount": str(record.amount.amount),
+            "currency": record.amount.currency,
+            "method": None if attempt is None else attempt.method.value,
+            "source": record.source,
+        }

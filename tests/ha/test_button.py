@@ -9,11 +9,12 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.esim_keeper.const import CONF_LEDGER
+from custom_components.esim_keeper.const import CONF_LEDGER, DOMAIN
 from tools.carrier_sim import CarrierSim
 
-from .conftest import NOW, setup_entry
+from .conftest import NOW, number_subentry, setup_entry
 from .test_renewal import SUB, bridge_entry, charges, simulator
 from .test_services import MANUAL_SUB, manual_entry
 
@@ -46,14 +47,28 @@ async def test_renew_now(hass: HomeAssistant, sim: CarrierSim) -> None:
 
 
 async def test_i_used_this_number(hass: HomeAssistant) -> None:
-    entry = manual_entry()
+    """Only numbers whose carrier reclaims unused numbers get the button."""
+    entry = manual_entry(carrier="google_voice")
     await setup_entry(hass, entry)
     await press(hass, "button.ultra_i_used_this_number")
     assert entry.subentries[MANUAL_SUB].data[CONF_LEDGER]["last_activity"] == NOW
 
 
-async def test_demo_activity(hass: HomeAssistant, demo_entry) -> None:  # type: ignore[no-untyped-def]
-    await setup_entry(hass, demo_entry)
-    await press(hass, "button.ultra_i_used_this_number")
-    provider = demo_entry.runtime_data.provider
-    assert provider._ledgers["demo-1"].last_activity.isoformat() == NOW
+async def test_no_activity_button_without_an_activity_rule(hass: HomeAssistant) -> None:
+    await setup_entry(hass, manual_entry())
+    assert hass.states.get("button.ultra_renew_now") is not None
+    assert hass.states.get("button.ultra_i_used_this_number") is None
+
+
+async def test_demo_activity(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Demo carrier",
+        unique_id="demo",
+        data={"provider": "demo"},
+        subentries_data=[number_subentry("demo-3", "+12025550103", "GV", "google_voice")],
+    )
+    await setup_entry(hass, entry)
+    await press(hass, "button.gv_i_used_this_number")
+    provider = entry.runtime_data.provider
+    assert provider._ledgers["demo-3"].last_activity.isoformat() == NOW

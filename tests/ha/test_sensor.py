@@ -45,7 +45,7 @@ async def test_sensors(
     await snapshot_platform(hass, entity_registry, snapshot, demo_entry.entry_id)
 
 
-@pytest.mark.usefixtures("socket_enabled")
+@pytest.mark.usefixtures("socket_enabled", "entity_registry_enabled_by_default")
 async def test_activity_deadline_only_for_plans_with_an_activity_rule(
     hass: HomeAssistant, entity_registry: er.EntityRegistry
 ) -> None:
@@ -62,6 +62,7 @@ async def test_activity_deadline_only_for_plans_with_an_activity_rule(
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_status_unknown_is_home_assistants_unknown(
     hass: HomeAssistant, demo_entry: MockConfigEntry
 ) -> None:
@@ -148,6 +149,8 @@ async def test_writes_only_the_numbers_that_changed(hass: HomeAssistant, frozen_
         # Exactly the entities whose value changed write, once; the rest of this number's
         # entities and the calendar (its next deadline is the same) write nothing.
         assert changed == {"sensor.work_balance", "sensor.work_funded_until"}
+        # ... and the low-balance sensor, whose attributes quote the balance.
+        changed.add("binary_sensor.work_balance_too_low_for_renewal")
         assert counter.writes == dict.fromkeys(changed, 1)
         assert hass.states.get("sensor.work_balance").state == "26.00"  # type: ignore[union-attr]
         funded = hass.states.get("sensor.work_funded_until")

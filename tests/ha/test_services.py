@@ -31,8 +31,8 @@ async def sim(socket_enabled: None) -> AsyncIterator[CarrierSim]:
         yield carrier
 
 
-def manual_entry() -> MockConfigEntry:
-    subentry = number_subentry("manual-1", "+12025550199", "Ultra", "ultra_paygo")
+def manual_entry(carrier: str = "ultra_paygo") -> MockConfigEntry:
+    subentry = number_subentry("manual-1", "+12025550199", "Ultra", carrier)
     ledger = Ledger(
         balance=Money(Decimal("10.00"), "USD"),
         read_at=NOW_DT - timedelta(days=6),
