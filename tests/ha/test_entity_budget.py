@@ -3,11 +3,10 @@ numbers on one bridge account. The entities enabled by default must fit that."""
 
 from __future__ import annotations
 
-import pytest
-
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
+import pytest
 
 from .accounts import bridge_entry, running_sim, setup_account
 
