@@ -90,6 +90,7 @@ from .lines import (
     RenewalSettings,
     ledger_from_data,
     ledger_to_data,
+    new_plan_from_settings,
     plan_from_settings,
 )
 
@@ -229,7 +230,7 @@ def _picked_number(
     """(title, subentry data) for a number picked from an API account; KeeperError if bad."""
     line = lines[user_input[CONF_LINE_ID]]
     overrides = _plan_overrides(user_input.get(CONF_PLAN, {}))
-    plan_from_settings(user_input[CONF_CARRIER], overrides)
+    new_plan_from_settings(user_input[CONF_CARRIER], overrides)
     title = (user_input.get(CONF_NAME) or "").strip() or line.name or mask(line.number)
     return title[:64], {
         CONF_NUMBER: line.number,
@@ -252,7 +253,7 @@ def _manual_ledger(
     user_input: Mapping[str, Any], carrier: str, overrides: Mapping[str, Any]
 ) -> Ledger:
     """The ledger typed in a Manual number form: dates are days on the carrier's clock."""
-    plan = plan_from_settings(carrier, overrides)
+    plan = new_plan_from_settings(carrier, overrides)
     now = dt_util.utcnow()
     activity = user_input.get(CONF_ACTIVITY_DATE)
     last_activity = None if not activity else start_of_day(_parse_day(activity), plan.tz)
@@ -677,7 +678,7 @@ class NumberSubentryFlow(ConfigSubentryFlow):
         """The number's new subentry data; KeeperError when a value is bad."""
         carrier = user_input[CONF_CARRIER]
         overrides = _plan_overrides(user_input.get(CONF_PLAN, {}))
-        plan = plan_from_settings(carrier, overrides)
+        plan = new_plan_from_settings(carrier, overrides)
         raw_renewal = dict(user_input.get(CONF_RENEWAL, {}))
         raw_renewal.setdefault(CONF_SPEND_CAP, "")
         renewal = RenewalSettings.from_data(

@@ -30,7 +30,7 @@ from .const import (
     LEDGER_EXPIRY,
     LEDGER_READ_AT,
 )
-from .keeper.carriers import get_preset, plan_for
+from .keeper.carriers import get_preset, plan_for, require_known_cost
 from .keeper.errors import InvalidLedgerError
 from .keeper.lifecycle import Ledger
 from .keeper.model import PaymentMethod, PlanRules
@@ -51,6 +51,13 @@ PLAN_OVERRIDES = (
 def plan_from_settings(carrier: str, overrides: Mapping[str, Any]) -> PlanRules:
     """The carrier preset's plan with the number's own overrides (validated by the keeper)."""
     return plan_for(carrier, **{k: overrides[k] for k in PLAN_OVERRIDES if k in overrides})
+
+
+def new_plan_from_settings(carrier: str, overrides: Mapping[str, Any]) -> PlanRules:
+    """As plan_from_settings, for a number being added or changed: a preset without a known
+    renewal cost ("Other") needs the user's own (CostRequiredError otherwise)."""
+    require_known_cost(carrier, overrides.get("renewal_cost"))
+    return plan_from_settings(carrier, overrides)
 
 
 def _instant(raw: object, what: str) -> datetime:

@@ -249,9 +249,11 @@ async def test_bridge_account(hass: HomeAssistant, carrier: CarrierSim) -> None:
     )
     assert result["step_id"] == "number"
     line = next(iter(carrier.state.lines.values()))
-    result = await _configure(
-        hass, flow_id, {"line_id": line.id, "name": "Bridge line", "carrier": "other", "plan": {}}
-    )
+    number = {"line_id": line.id, "name": "Bridge line", "carrier": "other", "plan": {}}
+    result = await _configure(hass, flow_id, number)
+    # "Other" has no known renewal cost: the form asks for one instead of renewing for nothing.
+    assert result["errors"] == {"base": "cost_required"}
+    result = await _configure(hass, flow_id, {**number, "plan": {"renewal_cost": "3.00"}})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {
         "provider": "http_bridge",

@@ -217,3 +217,16 @@ def test_floats_and_bad_json_are_refused() -> None:
         load_catalog('{"version": 1, "presets": {"a": {"renewal_cost": 3.0}}}')
     with pytest.raises(CatalogError, match="JSON"):
         load_catalog("{not json")
+
+
+def test_a_preset_without_a_known_cost_needs_the_users() -> None:
+    from custom_components.esim_keeper.keeper.carriers import require_known_cost
+    from custom_components.esim_keeper.keeper.errors import CostRequiredError
+
+    with pytest.raises(CostRequiredError):
+        require_known_cost("other", None)
+    with pytest.raises(CostRequiredError):
+        require_known_cost("other", "")
+    require_known_cost("other", "3.00")
+    require_known_cost("google_voice", None)  # free for sure: nothing to ask
+    require_known_cost("ultra_paygo", None)

@@ -19,7 +19,13 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 from .dates import zone
-from .errors import CatalogError, CurrencyError, KeeperError, UnknownCarrierError
+from .errors import (
+    CatalogError,
+    CostRequiredError,
+    CurrencyError,
+    KeeperError,
+    UnknownCarrierError,
+)
 from .model import MAX_CYCLE_DAYS, MAX_GRACE_DAYS, PaymentMethod, PlanRules
 from .money import Money, check_currency
 
@@ -316,3 +322,15 @@ __all__ = [
     "parse_catalog",
     "plan_for",
 ]
+
+
+def require_known_cost(preset_id: str, renewal_cost: object) -> None:
+    """A preset whose renewal cost is an unknown placeholder (\"Other\") needs the user's own.
+
+    Raises CostRequiredError when ``renewal_cost`` is empty and the preset's cost is both zero and
+    marked uncertain: renewing such a number would otherwise try to pay nothing.
+    """
+    preset = get_preset(preset_id)
+    unknown = preset.renewal_cost.amount == 0 and "renewal_cost" in preset.uncertain
+    if unknown and renewal_cost in (None, ""):
+        raise CostRequiredError(f"the {preset.name} preset has no renewal cost; enter one")

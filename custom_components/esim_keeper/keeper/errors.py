@@ -71,3 +71,9 @@ class CatalogError(KeeperError):
     """The bundled carrier catalog is malformed (a packaging bug, never user input)."""
 
     key = "invalid_catalog"
+
+
+class CostRequiredError(KeeperError):
+    """The carrier preset has no known renewal cost (e.g. "Other"): the user must give one."""
+
+    key = "cost_required"
