@@ -21,6 +21,8 @@ from .client import create_provider
 from .const import DOMAIN
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, EsimKeeperRuntime
 from .history import RenewalHistory
+from .installer import async_install_shipped_files
+from .intent import async_setup_intents
 from .renewal import RenewalEngine
 from .services import async_setup_services
 
@@ -38,6 +40,8 @@ PLATFORMS: list[Platform] = [
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the integration (actions are registered here, once, for every account)."""
     async_setup_services(hass)
+    await async_setup_intents(hass)
+    await async_install_shipped_files(hass)
     return True
 
 
