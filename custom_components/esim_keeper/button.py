@@ -62,7 +62,7 @@ async def async_setup_entry(
             if description.exists_fn(coordinator.provider, coordinator.numbers[subentry_id])
         )
 
-    async_add_number_entities(entry, async_add_entities, build)
+    await async_add_number_entities(entry, async_add_entities, build)
 
 
 class EsimKeeperButton(EsimKeeperEntity, ButtonEntity):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 
 from homeassistant.core import callback
@@ -14,8 +15,12 @@ from .const import DOMAIN
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 
 
-@callback
-def async_add_number_entities(
+# While adding the entities of many numbers, give the event loop a turn after this many numbers:
+# an account of 1,000 numbers would otherwise hold the loop for seconds.
+NUMBERS_PER_TURN = 10
+
+
+async def async_add_number_entities(
     entry: EsimKeeperConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     build: Callable[[AccountCoordinator, str], Iterable[Entity]],
@@ -28,13 +33,21 @@ def async_add_number_entities(
     added: set[str] = set()
 
     @callback
+    def add(subentry_id: str) -> None:
+        added.add(subentry_id)
+        async_add_entities(build(coordinator, subentry_id), config_subentry_id=subentry_id)
+
+    @callback
     def add_new_numbers() -> None:
         for subentry_id in coordinator.numbers.keys() - added:
-            added.add(subentry_id)
-            async_add_entities(build(coordinator, subentry_id), config_subentry_id=subentry_id)
+            add(subentry_id)
         added.intersection_update(coordinator.numbers)
 
-    add_new_numbers()
+    for count, subentry_id in enumerate(list(coordinator.numbers), start=1):
+        add(subentry_id)
+        if count % NUMBERS_PER_TURN == 0:
+            await asyncio.sleep(0)
+    add_new_numbers()  # any number added while we were yielding
     entry.async_on_unload(coordinator.async_add_listener(add_new_numbers))
 
 

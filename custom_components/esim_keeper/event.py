@@ -32,7 +32,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the renewal event of every number, now and whenever a number is added."""
-    async_add_number_entities(
+    await async_add_number_entities(
         entry,
         async_add_entities,
         lambda coordinator, subentry_id: (

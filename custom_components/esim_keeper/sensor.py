@@ -158,7 +158,7 @@ async def async_setup_entry(
         if coordinator.provider.capabilities.can_renew:
             yield LastRenewalSensor(coordinator, subentry_id, LAST_RENEWAL)
 
-    async_add_number_entities(entry, async_add_entities, build)
+    await async_add_number_entities(entry, async_add_entities, build)
 
 
 class EsimKeeperSensor(EsimKeeperEntity, SensorEntity):

@@ -33,6 +33,13 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
+def private_config_dir(hass: HomeAssistant, tmp_path: Any) -> None:
+    """Each test's own config dir: set-up installs blueprints and sentences there, not into the
+    harness's shared testing_config."""
+    hass.config.config_dir = str(tmp_path)
+
+
+@pytest.fixture(autouse=True)
 def frozen_now(freezer: Any) -> Any:
     """A fixed clock, so dates in states and snapshots are stable."""
     freezer.move_to(NOW)
