@@ -14,9 +14,9 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .const import DOMAIN
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 
-# While adding the entities of many numbers, give the event loop a turn after this many numbers:
+# While adding the entities of many numbers, give the event loop a turn after each number:
 # an account of 1,000 numbers would otherwise hold the loop for seconds.
-NUMBERS_PER_TURN = 10
+NUMBERS_PER_TURN = 1
 
 
 async def async_add_number_entities(
