@@ -181,3 +181,23 @@ async def long_lived_token(
             }
         )
         return str((await ws.receive_json())["result"])
+
+
+async def confirm_http_config(session: aiohttp.ClientSession, base: str, token: str) -> bool:
+    """Confirm a pending HTTP server configuration (True when one was pending).
+
+    Home Assistant moves `http:` from YAML into storage as a pending configuration and asks the
+    owner, with a dialog over every page, to confirm it; unconfirmed, it reverts after 5 minutes
+    to port 8123 on every interface. We always run on 127.0.0.1, so confirm it here.
+    """
+    ws_url = base.replace("http", "ws", 1) + "/api/websocket"
+    async with session.ws_connect(ws_url) as ws:
+        await ws.receive_json()
+        await ws.send_json({"type": "auth", "access_token": token})
+        await ws.receive_json()
+        await ws.send_json({"id": 1, "type": "http/config"})
+        reply = await ws.receive_json()
+        if not reply.get("success") or not (reply.get("result") or {}).get("revert_at"):
+            return False
+        await ws.send_json({"id": 2, "type": "http/config/promote"})
+        return bool((await ws.receive_json()).get("success"))

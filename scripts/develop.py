@@ -22,6 +22,7 @@ import sys
 
 from _hass_runner import (
     ROOT,
+    confirm_http_config,
     flow_step,
     long_lived_token,
     onboard,
@@ -91,6 +92,7 @@ async def main() -> int:
                 )
                 creds.chmod(0o600)
             login = json.loads(creds.read_text(encoding="utf-8"))
+            await confirm_http_config(session, base, login["token"])
         print(
             f"\n  Home Assistant with eSIM Keeper: {base}\n"
             f"  login: {login['username']} / {login['password']}\n"

@@ -33,7 +33,7 @@ BUTTONS: tuple[EsimKeeperButtonDescription, ...] = (
         key="renew",
         translation_key="renew",
         press_fn=lambda engine, subentry_id: engine.async_renew(subentry_id, source=SOURCE_BUTTON),
-        exists_fn=lambda provider, _: provider.capabilities.can_renew,
+        exists_fn=lambda provider, config: provider.capabilities.can_renew and config.paid,
     ),
     EsimKeeperButtonDescription(
         key="record_activity",

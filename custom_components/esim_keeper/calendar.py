@@ -19,7 +19,7 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
+from .const import DOMAIN, PROVIDER_MODELS
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 from .keeper.deadlines import DeadlineEvent, deadline_events
 
@@ -51,7 +51,7 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
             name=entry.title,
-            model=coordinator.provider.kind.value,
+            model=PROVIDER_MODELS[coordinator.provider.kind],
             entry_type=DeviceEntryType.SERVICE,
         )
         self._language: str | None = None

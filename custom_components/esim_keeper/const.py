@@ -77,3 +77,13 @@ def scan_interval(kind: ProviderKind, options: dict[str, object] | None) -> time
     if isinstance(minutes, bool) or not isinstance(minutes, int | float):
         minutes = DEFAULT_SCAN_MINUTES[kind]
     return timedelta(minutes=max(MIN_SCAN_MINUTES[kind], min(int(minutes), MAX_SCAN_MINUTES)))
+
+
+# How a device shows where its data comes from (the "model" of number and account devices).
+PROVIDER_MODELS: Final[dict[ProviderKind, str]] = {
+    ProviderKind.MANUAL: "Own records",
+    ProviderKind.HTTP_BRIDGE: "HTTP bridge",
+    ProviderKind.TWILIO: "Twilio",
+    ProviderKind.TELNYX: "Telnyx",
+    ProviderKind.DEMO: "Demo carrier",
+}

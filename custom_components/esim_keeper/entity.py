@@ -11,7 +11,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN
+from .const import DOMAIN, PROVIDER_MODELS
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 
 # While adding the entities of many numbers, give the event loop a turn after each number:
@@ -72,7 +72,7 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
             identifiers={(DOMAIN, subentry_id)},
             name=config.name,
             manufacturer=config.carrier_name,
-            model=coordinator.provider.kind.value,
+            model=PROVIDER_MODELS[coordinator.provider.kind],
             entry_type=DeviceEntryType.SERVICE,
         )
         self._written: tuple[bool, NumberData | None] | None = None

@@ -37,7 +37,7 @@ async def async_setup_entry(
         async_add_entities,
         lambda coordinator, subentry_id: (
             [EsimKeeperRenewalEvent(coordinator, subentry_id, RENEWAL_EVENT)]
-            if coordinator.provider.capabilities.can_renew
+            if coordinator.provider.capabilities.can_renew and coordinator.numbers[subentry_id].paid
             else []
         ),
     )

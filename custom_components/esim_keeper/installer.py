@@ -83,8 +83,9 @@ async def async_install_shipped_files(hass: HomeAssistant) -> None:
     store: Store[dict[str, Any]] = Store(hass, STORE_VERSION, STORE_KEY)
     data = await store.async_load() or {}
     before: dict[str, str] = dict(data.get("files", {}))
+    # Listing the package and copying both touch the disk: all of it in the executor.
     after = await hass.async_add_executor_job(
-        install, Path(hass.config.config_dir), shipped_files(), before
+        lambda: install(Path(hass.config.config_dir), shipped_files(), before)
     )
     if after != before:
         await store.async_save({"files": after})

@@ -153,6 +153,11 @@ class NumberConfig:
         return self.plan.currency
 
     @property
+    def paid(self) -> bool:
+        """Whether keeping the number costs money (False for free plans such as Google Voice)."""
+        return self.plan.renewal_cost.amount > 0
+
+    @property
     def masked(self) -> str:
         """The number for logs: last four digits only."""
         return mask(self.number)

@@ -124,6 +124,7 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
         translation_key="next_renewal_cost",
         device_class=SensorDeviceClass.MONETARY,
         entity_registry_enabled_default=False,
+        exists_fn=lambda config: config.paid,
         suggested_display_precision=2,
         value_fn=lambda d: d.status.next_renewal_cost.amount,
         unit_fn=lambda d: d.status.next_renewal_cost.currency,
@@ -132,11 +133,13 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
         key="funded_until",
         translation_key="funded_until",
         device_class=SensorDeviceClass.TIMESTAMP,
+        exists_fn=lambda config: config.paid,
         value_fn=lambda d: d.status.runway.funded_until,
     ),
     EsimKeeperSensorDescription(
         key="renewals_covered",
         translation_key="renewals_covered",
+        exists_fn=lambda config: config.paid,
         entity_registry_enabled_default=False,
         value_fn=lambda d: d.status.runway.cycles,
     ),
@@ -155,7 +158,7 @@ async def async_setup_entry(
         for description in SENSORS:
             if description.exists_fn(config):
                 yield EsimKeeperSensor(coordinator, subentry_id, description)
-        if coordinator.provider.capabilities.can_renew:
+        if coordinator.provider.capabilities.can_renew and config.paid:
             yield LastRenewalSensor(coordinator, subentry_id, LAST_RENEWAL)
 
     await async_add_number_entities(entry, async_add_entities, build)

@@ -69,6 +69,9 @@ async def test_demo_activity(hass: HomeAssistant) -> None:
         subentries_data=[number_subentry("demo-3", "+12025550103", "GV", "google_voice")],
     )
     await setup_entry(hass, entry)
+    # A free number (Google Voice) has nothing to renew or fund: no such entities.
+    for entity_id in ("button.gv_renew_now", "event.gv_renewal", "sensor.gv_funded_until"):
+        assert hass.states.get(entity_id) is None, entity_id
     await press(hass, "button.gv_i_used_this_number")
     provider = entry.runtime_data.provider
     assert provider._ledgers["demo-3"].last_activity.isoformat() == NOW

@@ -63,12 +63,12 @@ async def test_devices(
         for d in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     }
     assert devices == {
-        (DOMAIN, "bridge-entry"): ("Bridge", None, "http_bridge", None),
+        (DOMAIN, "bridge-entry"): ("Bridge", None, "HTTP bridge", None),
         (DOMAIN, "sub-0100"): (
-            "Tello", "Tello", "http_bridge", "sub-0100"
+            "Tello", "Tello", "HTTP bridge", "sub-0100"
         ),
         (DOMAIN, "sub-0101"): (
-            "Work", "Other carrier", "http_bridge", "sub-0101"
+            "Work", "Other carrier", "HTTP bridge", "sub-0101"
         ),
     }  # fmt: skip
     assert await hass.config_entries.async_unload(entry.entry_id)
