@@ -260,7 +260,7 @@ async def step_renew(ctx: Context) -> str:
         show_in_sidebar=True,
         require_admin=False,
     )
-    rows = [k for k in ("balance", "days_to_expiry", "plan_expiry", "status", "renew") if k in ids]
+    rows = [k for k in ("balance", "plan_expiry", "funded_until", "status", "renew") if k in ids]
     await ctx.ha.ws(
         "lovelace/config/save",
         url_path="esim-keeper",
@@ -282,7 +282,7 @@ async def step_renew(ctx: Context) -> str:
         },
     )
     before_balance = Decimal(await _number_state(ctx, "balance"))
-    before_days = int(float(await _number_state(ctx, "days_to_expiry")))
+    before_expiry = datetime.fromisoformat(await _number_state(ctx, "plan_expiry"))
     sim_before = (await _sim_line(ctx))["balance"]
     events = await ctx.ha.subscribe("esim_keeper_renewal")
 
@@ -305,18 +305,19 @@ async def step_renew(ctx: Context) -> str:
 
     await wait_for("the renewal to be verified (esim_keeper_renewal event)", verified, within=90)
     sim_after = (await _sim_line(ctx))["balance"]
-    after_days = int(float(await _number_state(ctx, "days_to_expiry")))
+    after_expiry = datetime.fromisoformat(await _number_state(ctx, "plan_expiry"))
     after_balance = Decimal(await _number_state(ctx, "balance"))
     if Decimal(sim_after) != after_balance:
         raise StepFailedError(f"HA shows balance {after_balance}, the carrier {sim_after}")
-    if after_days <= before_days:
-        raise StepFailedError(f"days to expiry did not rise: {before_days} -> {after_days}")
+    if after_expiry <= before_expiry:
+        raise StepFailedError(f"the plan expiry did not move: {before_expiry} -> {after_expiry}")
     await _text_visible(ctx, f"{after_balance:.2f}")
     await ctx.shot("dashboard-after-renew")
     change = "rose" if after_balance > before_balance else "fell"
     return (
         f"events {outcomes}; balance {before_balance} -> {after_balance} ({change}; carrier "
-        f"{sim_before} -> {sim_after}); days to expiry {before_days} -> {after_days}"
+        f"{sim_before} -> {sim_after}); plan expiry {before_expiry:%Y-%m-%d} -> "
+        f"{after_expiry:%Y-%m-%d}"
     )
 
 
@@ -416,7 +417,7 @@ async def step_chinese(ctx: Context) -> str:
             if attempt == 2:
                 raise
             await page.wait_for_load_state()
-    expected = ["余额", "状态", "套餐到期时间"]
+    expected = ["余额", "状态", "套餐到期日"]
     if "renew" in ctx.facts["entities"]:
         expected.append("立即续费")
     for text in expected:
