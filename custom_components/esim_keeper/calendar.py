@@ -63,6 +63,10 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
         await self._async_texts()
+        # What the first write (right after this) shows, so the next poll can skip an equal one.
+        self._deadlines()
+        self._next = self._find_next()
+        self._written = (self.coordinator.last_update_success, self._next)
         self.async_on_remove(
             self.hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, self._async_config_updated)
         )

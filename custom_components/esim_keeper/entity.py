@@ -13,6 +13,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, PROVIDER_MODELS
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
+from .keeper.carriers import OTHER
 
 # While adding the entities of many numbers, give the event loop a turn after each number:
 # an account of 1,000 numbers would otherwise hold the loop for seconds.
@@ -71,7 +72,8 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, subentry_id)},
             name=config.name,
-            manufacturer=config.carrier_name,
+            # The carrier is the "manufacturer"; "Other" says nothing and would stay English.
+            manufacturer=None if config.carrier == OTHER else config.carrier_name,
             model=PROVIDER_MODELS[coordinator.provider.kind],
             entry_type=DeviceEntryType.SERVICE,
         )

@@ -68,7 +68,7 @@ async def test_devices(
             "Tello", "Tello", "HTTP bridge", "sub-0100"
         ),
         (DOMAIN, "sub-0101"): (
-            "Work", "Other carrier", "HTTP bridge", "sub-0101"
+            "Work", None, "HTTP bridge", "sub-0101"
         ),
     }  # fmt: skip
     assert await hass.config_entries.async_unload(entry.entry_id)
