@@ -150,6 +150,19 @@ class RenewalResult:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
+def succeeded(request: RenewalRequest, created_at: datetime, reference: str) -> RenewalResult:
+    """The result of a renewal a provider itself accepted (in-process providers)."""
+    return RenewalResult(
+        idempotency_key=request.idempotency_key,
+        line_id=request.line_id,
+        status=RenewalStatus.SUCCEEDED,
+        amount=request.amount,
+        method=request.method,
+        created_at=created_at,
+        reference=reference,
+    )
+
+
 @runtime_checkable
 class Provider(Protocol):
     """One account at one carrier, API or bridge."""

@@ -24,7 +24,7 @@ from .base import (
     ProviderKind,
     RenewalRequest,
     RenewalResult,
-    RenewalStatus,
+    succeeded,
 )
 
 
@@ -150,15 +150,7 @@ class DemoProvider:
             self._ledgers[request.line_id], line.plan, request.amount, now
         )
         self.charges += 1
-        result = RenewalResult(
-            idempotency_key=request.idempotency_key,
-            line_id=request.line_id,
-            status=RenewalStatus.SUCCEEDED,
-            amount=request.amount,
-            method=request.method,
-            created_at=now,
-            reference=f"demo-{len(self._renewals) + 1}",
-        )
+        result = succeeded(request, now, f"demo-{len(self._renewals) + 1}")
         self._renewals[request.idempotency_key] = result
         return result
 

@@ -25,7 +25,7 @@ from .base import (
     ProviderKind,
     RenewalRequest,
     RenewalResult,
-    RenewalStatus,
+    succeeded,
 )
 
 
@@ -127,15 +127,7 @@ class ManualProvider:
         except KeeperError as err:  # e.g. a balance pushed over the plausible maximum
             raise PaymentDeclinedError(str(err), err.key) from err
         self._lines[request.line_id] = line._replace(ledger=updated)
-        result = RenewalResult(
-            idempotency_key=request.idempotency_key,
-            line_id=request.line_id,
-            status=RenewalStatus.SUCCEEDED,
-            amount=request.amount,
-            method=request.method,
-            created_at=now,
-            reference=f"manual-{len(self._results) + 1}",
-        )
+        result = succeeded(request, now, f"manual-{len(self._results) + 1}")
         self._results[request.idempotency_key] = result
         return result
 
