@@ -141,3 +141,33 @@ def manual_entry() -> MockConfigEntry:
 async def setup_account(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
     await setup_entry(hass, entry)
     return entry
+
+
+def manual_ledger(
+    balance: str, expiry: str, activity: str | None = None, read_at: str = NOW
+) -> dict[str, object]:
+    """A Manual number's stored record (the subentry's "ledger")."""
+    return {
+        "balance": balance,
+        "read_at": read_at,
+        "plan_expiry": expiry,
+        "last_activity": activity,
+        "auto_deduct": True,
+    }
+
+
+def manual_account(*numbers: tuple[str, str, str, dict[str, object]]) -> MockConfigEntry:
+    """A Manual records account; each number is (E.164, name, carrier preset, ledger)."""
+    subentries = []
+    for number, name, carrier, ledger in numbers:
+        subentry = number_subentry(number, number, name, carrier)
+        subentry["data"] = {**subentry["data"], CONF_LEDGER: ledger}
+        subentries.append(subentry)
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Manual records",
+        entry_id="manual-entry",
+        unique_id="manual",
+        data={CONF_PROVIDER: "manual"},
+        subentries_data=subentries,
+    )

@@ -30,38 +30,30 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.esim_keeper.const import DOMAIN
 from custom_components.esim_keeper.installer import async_install_shipped_files
 
-from .conftest import number_subentry
+from .accounts import manual_account, manual_ledger
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+READ = "2026-11-26T01:00:00+00:00"
 BLUEPRINTS = Path(__file__).parents[2] / "custom_components" / "esim_keeper" / "blueprints"
 ROOT_COPIES = Path(__file__).parents[2] / "blueprints" / "automation" / "esim_keeper"
 
 
-def _ledger(balance: str, expiry: str, activity: str | None = None) -> dict[str, Any]:
-    return {
-        "balance": balance,
-        "read_at": "2026-11-26T01:00:00+00:00",
-        "plan_expiry": expiry,
-        "last_activity": activity,
-        "auto_deduct": True,
-    }
-
-
 def _manual_entry() -> MockConfigEntry:
-    ultra = number_subentry("+12025550111", "+12025550111", "Ultra", "ultra_paygo")
-    ultra["data"] = {**ultra["data"], "ledger": _ledger("0", "2026-12-01T08:00:00+00:00")}
-    gv = number_subentry("+12025550112", "+12025550112", "GV", "google_voice")
-    gv["data"] = {
-        **gv["data"],
-        "ledger": _ledger("0", "2035-01-01T08:00:00+00:00", "2026-09-01T07:00:00+00:00"),
-    }
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Manual records",
-        entry_id="manual-entry",
-        unique_id="manual",
-        data={"provider": "manual"},
-        subentries_data=[ultra, gv],
+    return manual_account(
+        (
+            "+12025550111",
+            "Ultra",
+            "ultra_paygo",
+            manual_ledger("0", "2026-12-01T08:00:00+00:00", read_at=READ),
+        ),
+        (
+            "+12025550112",
+            "GV",
+            "google_voice",
+            manual_ledger(
+                "0", "2035-01-01T08:00:00+00:00", "2026-09-01T07:00:00+00:00", read_at=READ
+            ),
+        ),
     )
 
 

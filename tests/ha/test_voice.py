@@ -44,37 +44,29 @@ from custom_components.esim_keeper.intent import (
 )
 from custom_components.esim_keeper.keeper.money import Money
 
-from .conftest import number_subentry
+from .accounts import manual_account, manual_ledger
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+READ = "2026-11-26T00:00:00+00:00"
 SENTENCES = Path(__file__).parents[2] / "custom_components" / "esim_keeper" / "sentences"
 
 
-def _ledger(balance: str, expiry: str, activity: str | None = None) -> dict[str, Any]:
-    return {
-        "balance": balance,
-        "read_at": "2026-11-26T00:00:00+00:00",
-        "plan_expiry": expiry,
-        "last_activity": activity,
-        "auto_deduct": True,
-    }
-
-
 def _manual_entry() -> MockConfigEntry:
-    ultra = number_subentry("+12025550111", "+12025550111", "Ultra", "ultra_paygo")
-    ultra["data"] = {**ultra["data"], "ledger": _ledger("10.00", "2026-12-08T08:00:00+00:00")}
-    gv = number_subentry("+12025550112", "+12025550112", "GV", "google_voice")
-    gv["data"] = {
-        **gv["data"],
-        "ledger": _ledger("0", "2035-01-01T08:00:00+00:00", "2026-09-01T07:00:00+00:00"),
-    }
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Manual records",
-        entry_id="manual-entry",
-        unique_id="manual",
-        data={"provider": "manual"},
-        subentries_data=[ultra, gv],
+    return manual_account(
+        (
+            "+12025550111",
+            "Ultra",
+            "ultra_paygo",
+            manual_ledger("10.00", "2026-12-08T08:00:00+00:00", read_at=READ),
+        ),
+        (
+            "+12025550112",
+            "GV",
+            "google_voice",
+            manual_ledger(
+                "0", "2035-01-01T08:00:00+00:00", "2026-09-01T07:00:00+00:00", read_at=READ
+            ),
+        ),
     )
 
 
