@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
@@ -110,7 +110,7 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         try:
             account = await self.provider.async_fetch()
         except ProviderError as err:
-            raise _update_error(err) from err
+            raise _update_error(err, self.update_interval) from err
         return self.derive(account.lines, account.account_balance, account.fetched_at)
 
     def derive(
@@ -163,13 +163,21 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         return share_balance(shared, balance, now)
 
 
-def _update_error(err: ProviderError) -> Exception:
-    """The one place provider errors become Home Assistant's: reauth, or a translated failure."""
+def _update_error(err: ProviderError, interval: timedelta | None = None) -> Exception:
+    """The one place provider errors become Home Assistant's: reauth, or a translated failure.
+
+    A Retry-After only ever delays the next poll: one shorter than the poll interval (down to
+    "0") would make Home Assistant poll sooner than usual, hammering a carrier that asked us to
+    slow down, so it is dropped and the normal interval applies.
+    """
     if isinstance(err, AuthError):
         return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="auth_failed")
     if isinstance(err, RateLimitedError):
+        retry_after = err.retry_after
+        if retry_after is not None and interval is not None:
+            retry_after = retry_after if retry_after > interval.total_seconds() else None
         return UpdateFailed(
-            translation_domain=DOMAIN, translation_key="rate_limited", retry_after=err.retry_after
+            translation_domain=DOMAIN, translation_key="rate_limited", retry_after=retry_after
         )
     if isinstance(err, ProviderConnectionError):
         return UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect")

@@ -1,0 +1,94 @@
+"""Reliability fixtures: the simulator, tiny timeouts, profile sizes, and the figures printed.
+
+Sizes come from ``ESIM_KEEPER_PROFILE`` (``ci`` by default, ``long`` with ``scripts/test --long``).
+Every suite adds to ``FIGURES``; the terminal summary prints them in one block at the end of the run
+(the README "Reliability" section quotes that block).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Generator, Iterator
+import os
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.const import MATCH_ALL
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+
+from custom_components.esim_keeper.keeper.providers import _http
+from tests.leak_guard import GUARD
+from tools.carrier_sim import CarrierSim
+
+PROFILE = os.environ.get("ESIM_KEEPER_PROFILE", "ci")
+LONG = PROFILE == "long"
+# Chaos: seeded sequences of renewals, faults, presses and restarts.
+CHAOS_SEQUENCES = 2000 if LONG else 200
+# Seconds a provider request may take in these tests (production: 20 s).
+FAST_TIMEOUT = 0.08
+# Seconds the simulator's "latency" fault waits: past FAST_TIMEOUT.
+SLOW = 0.4
+
+FIGURES: Counter[str] = Counter()
+ORDER = (
+    "faults tried",
+    "fault cells (provider x fault)",
+    "chaos sequences",
+    "chaos steps",
+    "chaos restarts",
+    "chaos renewals requested",
+    "carrier charges",
+    "successful attempts in history",
+    "double charges",
+    "records lost",
+    "inputs fuzzed",
+    "diagnostics scanned",
+)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not FIGURES:
+        return
+    terminalreporter.write_sep("=", f"reliability figures (profile: {PROFILE})")
+    for name in (*ORDER, *sorted(set(FIGURES) - set(ORDER))):
+        if name in FIGURES:
+            terminalreporter.write_line(f"{name}: {FIGURES[name]}")
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components.esim_keeper."""
+
+
+@pytest.fixture(autouse=True)
+def guard_events_and_issues(hass: HomeAssistant) -> Generator[None]:
+    """Every bus event and repair issue goes through the secrets guard (as in tests/ha)."""
+
+    def _scan(event: Event) -> None:
+        GUARD.scan(f"event {event.event_type}", str(event.data))
+
+    unsub = hass.bus.async_listen(MATCH_ALL, _scan)
+    yield
+    unsub()
+    registry = ir.async_get(hass)
+    GUARD.scan_all("repair issue", (issue.to_json() for issue in registry.issues.values()))
+
+
+@pytest.fixture
+def fast_timeout() -> Iterator[None]:
+    """Every provider request times out after FAST_TIMEOUT seconds (production: 20 s)."""
+    with patch.object(_http, "clamp_timeout", lambda _: FAST_TIMEOUT):
+        yield
+
+
+@pytest.fixture
+async def sim(socket_enabled: None, fast_timeout: None) -> AsyncIterator[CarrierSim]:
+    """The carrier simulator on loopback, two lines (line-1 +12015550100, line-2 ...0101)."""
+    carrier = CarrierSim(lines=2, seed=7)
+    await carrier.start("127.0.0.1", 0)
+    try:
+        yield carrier
+    finally:
+        await carrier.stop()
