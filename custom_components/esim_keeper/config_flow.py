@@ -72,7 +72,13 @@ from .const import (
 )
 from .keeper.carriers import PRESETS
 from .keeper.dates import local_date, start_of_day
-from .keeper.errors import DateRangeError, InvalidLedgerError, KeeperError
+from .keeper.errors import (
+    DateRangeError,
+    InvalidLeadDaysError,
+    InvalidLedgerError,
+    InvalidPlanError,
+    KeeperError,
+)
 from .keeper.lifecycle import Ledger, project_ledger
 from .keeper.model import LineSnapshot, PaymentMethod
 from .keeper.money import Money
@@ -163,13 +169,27 @@ PLAN_SECTION_SCHEMA = vol.Schema(
 )
 
 
+def _whole(value: Any, error: type[KeeperError]) -> int:
+    """A whole number from a number field. The number selector lets "NaN" through as a float
+    NaN, which ``int()`` cannot convert: refuse it (and fractions) with ``error``."""
+    if isinstance(value, float) and not value.is_integer():
+        raise error("a whole number is needed")
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise error("a whole number is needed") from err
+
+
 def _plan_overrides(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Keep only the overrides the user filled in, as the types the keeper wants."""
     overrides: dict[str, Any] = {}
     for key, value in raw.items():
         if value in (None, ""):
             continue
-        overrides[key] = str(value).strip() if key == "renewal_cost" else int(value)
+        if key == "renewal_cost":
+            overrides[key] = str(value).strip()
+        else:
+            overrides[key] = _whole(value, InvalidPlanError)
     return overrides
 
 
@@ -681,6 +701,9 @@ class NumberSubentryFlow(ConfigSubentryFlow):
         plan = new_plan_from_settings(carrier, overrides)
         raw_renewal = dict(user_input.get(CONF_RENEWAL, {}))
         raw_renewal.setdefault(CONF_SPEND_CAP, "")
+        for key in (CONF_AUTO_RENEW_DAYS, CONF_AUTO_RENEW_DAY):
+            if key in raw_renewal:
+                raw_renewal[key] = _whole(raw_renewal[key], InvalidLeadDaysError)
         renewal = RenewalSettings.from_data(
             {k: v.strip() if isinstance(v, str) else v for k, v in raw_renewal.items()},
             plan.currency,
