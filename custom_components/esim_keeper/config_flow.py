@@ -504,13 +504,17 @@ class EsimKeeperOptionsFlow(OptionsFlowWithReload):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         kind = provider_kind(self.config_entry.data)
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
-                    CONF_WARN_DAYS: int(user_input[CONF_WARN_DAYS]),
+            try:
+                chosen = {
+                    CONF_SCAN_INTERVAL: _whole(user_input[CONF_SCAN_INTERVAL], KeeperError),
+                    CONF_WARN_DAYS: _whole(user_input[CONF_WARN_DAYS], KeeperError),
                 }
-            )
+            except KeeperError as err:
+                errors["base"] = err.key
+            else:
+                return self.async_create_entry(data=chosen)
         options = self.config_entry.options
         schema = vol.Schema(
             {
@@ -526,6 +530,7 @@ class EsimKeeperOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(
             step_id="init",
             data_schema=schema,
+            errors=errors,
             description_placeholders={"minimum": str(MIN_SCAN_MINUTES[kind])},
         )
 

@@ -716,3 +716,15 @@ async def test_manual_number_settings_correct_the_record(hass: HomeAssistant, fr
     assert ledger["read_at"] == "2026-12-25T12:00:00+00:00"
     assert ledger["last_activity"] == "2026-12-24T08:00:00+00:00"
     assert hass.states.get("sensor.ultra_balance").state == "12.00"  # type: ignore[union-attr]
+
+
+async def test_options_refuse_nan(hass: HomeAssistant, demo_entry: MockConfigEntry) -> None:
+    """The number field lets "NaN" through as a float: a form error, nothing saved."""
+    await setup_entry(hass, demo_entry)
+    result = await hass.config_entries.options.async_init(demo_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"scan_interval": float("nan"), "warn_days": 7}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_input"}
+    assert demo_entry.options == {}
