@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 
+from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -77,8 +78,8 @@ async def running_sim() -> AsyncIterator[CarrierSim]:
         await sim.stop()
 
 
-def bridge_entry(sim: CarrierSim) -> MockConfigEntry:
-    """An HTTP bridge account with both simulator lines: Tello, and "Work" with an activity rule."""
+def bridge_account(sim: CarrierSim, *numbers: ConfigSubentryDataWithId) -> MockConfigEntry:
+    """An HTTP bridge account on the simulator with the given number subentries."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Bridge",
@@ -89,16 +90,22 @@ def bridge_entry(sim: CarrierSim) -> MockConfigEntry:
             CONF_URL: sim.base_url,
             CONF_TOKEN: DEFAULT_BRIDGE_TOKEN,
         },
-        subentries_data=[
-            number_subentry("line-1", TELLO_NUMBER, "Tello", "tello"),
-            number_subentry(
-                "line-2",
-                WORK_NUMBER,
-                "Work",
-                "other",
-                {"renewal_cost": "3.00", "activity_days": 90, "grace_days": 30},
-            ),
-        ],
+        subentries_data=list(numbers),
+    )
+
+
+def bridge_entry(sim: CarrierSim) -> MockConfigEntry:
+    """An HTTP bridge account with both simulator lines: Tello, and "Work" with an activity rule."""
+    return bridge_account(
+        sim,
+        number_subentry("line-1", TELLO_NUMBER, "Tello", "tello"),
+        number_subentry(
+            "line-2",
+            WORK_NUMBER,
+            "Work",
+            "other",
+            {"renewal_cost": "3.00", "activity_days": 90, "grace_days": 30},
+        ),
     )
 
 

@@ -24,18 +24,16 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.esim_keeper import renewal
 from custom_components.esim_keeper.const import (
-    CONF_PROVIDER,
     CONF_RENEWAL,
-    CONF_TOKEN,
-    CONF_URL,
     DOMAIN,
 )
 from custom_components.esim_keeper.history import Outcome, Verification
 from custom_components.esim_keeper.keeper.providers.base import RenewalRequest
 from custom_components.esim_keeper.keeper.providers.http_bridge import HttpBridgeProvider
 from custom_components.esim_keeper.renewal import EVENT_RENEWAL
-from tools.carrier_sim import DEFAULT_BRIDGE_TOKEN, CarrierSim
+from tools.carrier_sim import CarrierSim
 
+from .accounts import bridge_account
 from .conftest import NOW, number_subentry, setup_entry
 
 NOW_DT = datetime.fromisoformat(NOW)
@@ -74,18 +72,7 @@ def bridge_entry(
     subentry = number_subentry("line-1", sim.state.lines["line-1"].number, "Tello", "tello", plan)
     renewal_settings = {"payment_methods": ["carrier_balance", "card"], "spend_cap": "50"}
     subentry["data"] = {**subentry["data"], CONF_RENEWAL: renewal_settings | settings}
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Bridge",
-        entry_id="bridge-entry",
-        unique_id="bridge",
-        data={
-            CONF_PROVIDER: "http_bridge",
-            CONF_URL: sim.base_url,
-            CONF_TOKEN: DEFAULT_BRIDGE_TOKEN,
-        },
-        subentries_data=[subentry],
-    )
+    return bridge_account(sim, subentry)
 
 
 def device_id(hass: HomeAssistant, subentry_id: str) -> str:
