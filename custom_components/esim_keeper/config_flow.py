@@ -7,7 +7,7 @@ form error and nothing is stored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, override
 
@@ -21,7 +21,7 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import section
+from homeassistant.data_entry_flow import FlowHandler, section
 from homeassistant.helpers.selector import (
     DateSelector,
     NumberSelector,
@@ -329,6 +329,25 @@ def _connect_error(err: Exception) -> str:
     return "unknown"
 
 
+type NumberForm = tuple[str, dict[str, Any]]
+
+
+def _read_number_form(
+    flow: FlowHandler[Any, Any, Any],
+    schema: vol.Schema,
+    user_input: Mapping[str, Any] | None,
+    read: Callable[[Mapping[str, Any]], NumberForm],
+) -> tuple[NumberForm | None, vol.Schema, dict[str, str]]:
+    """Read a number form: (title, subentry data) when valid; otherwise the schema to show again
+    (with what was typed) and the translated error. Shared by every "add a number" step."""
+    if user_input is None:
+        return None, schema, {}
+    try:
+        return read(user_input), schema, {}
+    except KeeperError as err:
+        return None, flow.add_suggested_values_to_schema(schema, user_input), {"base": err.key}
+
+
 class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add an account: pick the provider, check it live, then add its first number."""
 
@@ -413,33 +432,23 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_number(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The account's first number, picked from the numbers the carrier lists."""
-        errors: dict[str, str] = {}
-        kind = provider_kind(self._data)
-        schema = _pick_number_schema(list(self._lines.values()), kind)
-        if user_input is not None:
-            try:
-                title, number = _picked_number(self._lines, user_input)
-            except KeeperError as err:
-                errors["base"] = err.key
-                schema = self.add_suggested_values_to_schema(schema, user_input)
-            else:
-                return self._create(title, number)
+        schema = _pick_number_schema(list(self._lines.values()), provider_kind(self._data))
+        number, schema, errors = _read_number_form(
+            self, schema, user_input, lambda form: _picked_number(self._lines, form)
+        )
+        if number is not None:
+            return self._create(*number)
         return self.async_show_form(step_id="number", data_schema=schema, errors=errors)
 
     async def async_step_manual_number(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The first number of a Manual account: the number and what its carrier says now."""
-        errors: dict[str, str] = {}
-        schema = _manual_number_schema()
-        if user_input is not None:
-            try:
-                title, number = _manual_number(user_input)
-            except KeeperError as err:
-                errors["base"] = err.key
-                schema = self.add_suggested_values_to_schema(schema, user_input)
-            else:
-                return self._create(title, number)
+        number, schema, errors = _read_number_form(
+            self, _manual_number_schema(), user_input, _manual_number
+        )
+        if number is not None:
+            return self._create(*number)
         return self.async_show_form(step_id="manual_number", data_schema=schema, errors=errors)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -592,37 +601,26 @@ class NumberSubentryFlow(ConfigSubentryFlow):
             self._lines = {k: v for k, v in account.lines.items() if v.number not in taken}
             if not self._lines:
                 return self.async_abort(reason="no_more_numbers")
-        errors: dict[str, str] = {}
         schema = _pick_number_schema(list(self._lines.values()), self._kind())
-        if user_input is not None:
-            try:
-                title, number = _picked_number(self._lines, user_input)
-            except KeeperError as err:
-                errors["base"] = err.key
-                schema = self.add_suggested_values_to_schema(schema, user_input)
-            else:
-                return self.async_create_entry(
-                    title=title, data=number, unique_id=number[CONF_NUMBER]
-                )
+        number, schema, errors = _read_number_form(
+            self, schema, user_input, lambda form: _picked_number(self._lines, form)
+        )
+        if number is not None:
+            title, data = number
+            return self.async_create_entry(title=title, data=data, unique_id=data[CONF_NUMBER])
         return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
 
     async def async_step_manual(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        errors: dict[str, str] = {}
-        schema = _manual_number_schema()
-        if user_input is not None:
-            try:
-                title, number = _manual_number(user_input)
-            except KeeperError as err:
-                errors["base"] = err.key
-                schema = self.add_suggested_values_to_schema(schema, user_input)
-            else:
-                if number[CONF_NUMBER] in self._taken():
-                    return self.async_abort(reason="already_configured")
-                return self.async_create_entry(
-                    title=title, data=number, unique_id=number[CONF_NUMBER]
-                )
+        number, schema, errors = _read_number_form(
+            self, _manual_number_schema(), user_input, _manual_number
+        )
+        if number is not None:
+            title, data = number
+            if data[CONF_NUMBER] in self._taken():
+                return self.async_abort(reason="already_configured")
+            return self.async_create_entry(title=title, data=data, unique_id=data[CONF_NUMBER])
         return self.async_show_form(step_id="manual", data_schema=schema, errors=errors)
 
     async def async_step_reconfigure(
