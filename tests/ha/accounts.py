@@ -25,9 +25,6 @@ from custom_components.esim_keeper.const import (
     CONF_URL,
     DOMAIN,
 )
-from custom_components.esim_keeper.keeper.lifecycle import Ledger
-from custom_components.esim_keeper.keeper.money import Money
-from custom_components.esim_keeper.lines import ledger_to_data
 from tools.carrier_sim import (
     DEFAULT_BRIDGE_TOKEN,
     DEFAULT_TWILIO_ACCOUNT_SID,
@@ -128,20 +125,15 @@ def twilio_entry(sim: CarrierSim) -> MockConfigEntry:
 
 def manual_entry() -> MockConfigEntry:
     """A Manual account: an Ultra number whose balance the user read six days ago."""
-    subentry = number_subentry("manual-1", "+12025550199", "Ultra", "ultra_paygo")
-    ledger = Ledger(
-        balance=Money(Decimal("10.00"), "USD"),
-        read_at=_utc("2026-11-20T00:00:00+00:00"),
-        plan_expiry=_utc("2026-12-08T08:00:00+00:00"),
-    )
-    subentry["data"] = {**subentry["data"], CONF_LEDGER: ledger_to_data(ledger)}
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Manual records",
-        entry_id="manual-entry",
-        unique_id="manual",
-        data={CONF_PROVIDER: "manual"},
-        subentries_data=[subentry],
+    return manual_account(
+        (
+            "+12025550199",
+            "Ultra",
+            "ultra_paygo",
+            manual_ledger(
+                "10.00", "2026-12-08T08:00:00+00:00", read_at="2026-11-20T00:00:00+00:00"
+            ),
+        )
     )
 
 

@@ -12,13 +12,14 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.esim_keeper.const import CONF_LEDGER, CONF_PROVIDER, DOMAIN
+from custom_components.esim_keeper.const import CONF_LEDGER, DOMAIN
 from custom_components.esim_keeper.keeper.lifecycle import Ledger
 from custom_components.esim_keeper.keeper.money import Money
 from custom_components.esim_keeper.lines import ledger_to_data
 from tools.carrier_sim import CarrierSim
 
-from .conftest import NOW, number_subentry, setup_entry
+from .accounts import manual_account
+from .conftest import NOW, setup_entry
 from .test_renewal import SUB, bridge_entry, charges, device_id, simulator
 
 NOW_DT = datetime.fromisoformat(NOW)
@@ -32,21 +33,13 @@ async def sim(socket_enabled: None) -> AsyncIterator[CarrierSim]:
 
 
 def manual_entry(carrier: str = "ultra_paygo") -> MockConfigEntry:
-    subentry = number_subentry("manual-1", "+12025550199", "Ultra", carrier)
+    """An Ultra number read six days ago, expiring in twelve days."""
     ledger = Ledger(
         balance=Money(Decimal("10.00"), "USD"),
         read_at=NOW_DT - timedelta(days=6),
         plan_expiry=NOW_DT + timedelta(days=12),
     )
-    subentry["data"] = {**subentry["data"], CONF_LEDGER: ledger_to_data(ledger)}
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Manual records",
-        entry_id="manual-entry",
-        unique_id="manual",
-        data={CONF_PROVIDER: "manual"},
-        subentries_data=[subentry],
-    )
+    return manual_account(("+12025550199", "Ultra", carrier, ledger_to_data(ledger)))
 
 
 async def call(hass: HomeAssistant, service: str, data: dict[str, Any], **kw: Any) -> Any:
