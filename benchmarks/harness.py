@@ -56,6 +56,11 @@ class SimProcess:
         self._session = aiohttp.ClientSession()
         return self.base_url
 
+    async def attach(self, base_url: str) -> None:
+        """Drive a simulator another process started (a benchmark worker does)."""
+        self.base_url = base_url
+        self._session = aiohttp.ClientSession()
+
     async def stop(self) -> None:
         if self._session is not None:
             await self._session.close()
@@ -88,28 +93,50 @@ class SimProcess:
 
 
 class Watchdog:
-    """A task that sleeps ``interval`` and records how late it wakes: the longest loop stall."""
+    """A task that sleeps ``interval`` and records how late it wakes: the longest loop stall.
+
+    It also times Python's cyclic garbage collector (``gc.callbacks``): the longest single
+    collection, and the longest stall once the collections inside it are taken out, which is
+    what the code running on the loop held it for.
+    """
 
     def __init__(self, interval: float = 0.005) -> None:
         self.interval = interval
         self.worst = 0.0
+        self.worst_gc = 0.0
+        self.worst_outside_gc = 0.0
+        self._gc_total = 0.0
+        self._gc_started = 0.0
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
+        gc.callbacks.append(self._on_gc)
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     def reset(self) -> None:
-        self.worst = 0.0
+        self.worst = self.worst_gc = self.worst_outside_gc = 0.0
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._gc_started = now
+            return
+        pause = now - self._gc_started
+        self._gc_total += pause
+        self.worst_gc = max(self.worst_gc, pause)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            before = loop.time()
+            before, gc_before = loop.time(), self._gc_total
             await asyncio.sleep(self.interval)
             late = loop.time() - before - self.interval
             self.worst = max(self.worst, late)
+            self.worst_outside_gc = max(self.worst_outside_gc, late - (self._gc_total - gc_before))
 
     async def stop(self) -> None:
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -164,6 +191,8 @@ class Window:
     writes: int = 0
     changes: int = 0
     stall: float = 0.0
+    gc_pause: float = 0.0
+    stall_outside_gc: float = 0.0
 
     def to_json(self) -> dict[str, float | int]:
         return {
@@ -173,6 +202,8 @@ class Window:
             "writes": self.writes,
             "changes": self.changes,
             "stall_ms": round(self.stall * 1000, 3),
+            "gc_pause_ms": round(self.gc_pause * 1000, 3),
+            "stall_outside_gc_ms": round(self.stall_outside_gc * 1000, 3),
         }
 
 
@@ -199,7 +230,11 @@ class Meters:
         yield result
         result.cpu = time.process_time() - cpu
         result.wall = time.perf_counter() - wall
+        # A stall that ends just as the window closes is only seen when the watchdog wakes.
+        await asyncio.sleep(self.watchdog.interval * 2)
         result.stall = self.watchdog.worst
+        result.gc_pause = self.watchdog.worst_gc
+        result.stall_outside_gc = self.watchdog.worst_outside_gc
         result.writes = sum(self.writes.writes.values())
         result.changes = sum(self.writes.changes.values())
         result.requests = await self.sim.requests() - requests_before
@@ -247,6 +282,8 @@ def quiet_logging() -> None:
     # The loader warns once per run that a custom integration is not tested by Home Assistant.
     logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)
     logging.getLogger("homeassistant.components.http").setLevel(logging.ERROR)
+    # Once per process (every run is one): aiohttp would like faster zlib builds.
+    logging.getLogger("aiohttp_fast_zlib").setLevel(logging.ERROR)
 
 
 def _resolver() -> AsyncResolver:

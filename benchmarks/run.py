@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 import platform
 import statistics
+import sys
 import time
 from typing import Any
 
@@ -49,6 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--out", type=Path, help="JSON file (default benchmarks/results/bench-<time>.json)"
     )
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # one run, in a process of its own
     return parser.parse_args(argv)
 
 
@@ -115,8 +117,8 @@ async def run_once(
                     async with meters.window() as window:
                         await handle.poll()
                     out["changed"].append(window.to_json())
-        out["entities"] = len(handle.entity_ids)
-        out["registry_entities"] = handle.registry_entities
+        entity_ids, out["registry_entities"] = handle.count(hass)
+        out["entities"] = len(entity_ids)
         await watchdog.stop()
     out["errors"] = ERRORS.records[errors_before:]
     gc.collect()
@@ -138,6 +140,10 @@ def summarize(n: int, runs: list[dict[str, Any]], memory: int | None) -> dict[st
         "setup_requests": _median([r["setup"]["requests"] for r in timed]),
         "setup_stall_ms": _median([r["setup"]["stall_ms"] for r in timed]),
         "setup_stall_max_ms": max(r["setup"]["stall_ms"] for r in timed),
+        "setup_gc_pause_ms": _median([r["setup"]["gc_pause_ms"] for r in timed]),
+        "setup_gc_pause_max_ms": max(r["setup"]["gc_pause_ms"] for r in timed),
+        "setup_stall_outside_gc_ms": _median([r["setup"]["stall_outside_gc_ms"] for r in timed]),
+        "setup_stall_outside_gc_max_ms": max(r["setup"]["stall_outside_gc_ms"] for r in timed),
         "memory_per_number_kib": None if memory is None else memory / n / 1024,
         "memory_bytes": memory,
         "errors": sum(len(r["errors"]) for r in runs),
@@ -146,9 +152,15 @@ def summarize(n: int, runs: list[dict[str, Any]], memory: int | None) -> dict[st
     for kind in ("unchanged", "changed"):
         windows = [w for r in timed for w in r[kind]]
         summary[f"polls_{kind}"] = len(windows)
-        for key in ("cpu_ms", "wall_ms", "requests", "writes", "changes", "stall_ms"):
+        for key in (
+            *("cpu_ms", "wall_ms", "requests", "writes", "changes"),
+            *("stall_ms", "gc_pause_ms", "stall_outside_gc_ms"),
+        ):
             summary[f"poll_{kind}_{key}"] = _median([w[key] for w in windows])
-        summary[f"poll_{kind}_stall_max_ms"] = max((w["stall_ms"] for w in windows), default=None)
+        for key in ("stall", "gc_pause", "stall_outside_gc"):
+            summary[f"poll_{kind}_{key}_max_ms"] = max(
+                (w[f"{key}_ms"] for w in windows), default=None
+            )
         summary[f"poll_{kind}_writes_max"] = max((w["writes"] for w in windows), default=None)
         summary[f"poll_{kind}_writes_minus_changes_max"] = max(
             (w["writes"] - w["changes"] for w in windows), default=None
@@ -156,12 +168,50 @@ def summarize(n: int, runs: list[dict[str, Any]], memory: int | None) -> dict[st
     return summary
 
 
-def _new(make: type[System], count: int) -> System:
-    """A fresh system; the trivial baseline gets as many entities as eSIM Keeper had."""
-    system = make()
-    if isinstance(system, Trivial):
-        system.count = count
-    return system
+def _make(spec: dict[str, Any], warm_up: bool = False) -> System:
+    """The system a worker runs; the trivial baseline mirrors eSIM Keeper's entity counts."""
+    name = spec["system"]
+    if name == "trivial":
+        enabled, disabled = spec["enabled"], spec["disabled"]
+        return Trivial(min(enabled, 1), min(disabled, 1)) if warm_up else Trivial(enabled, disabled)
+    return {"ours": Ours, "rest": Rest}[name]()
+
+
+async def worker(spec: dict[str, Any]) -> dict[str, Any]:
+    """One run in a fresh process: an unmeasured warm-up at one number, then the measured run.
+
+    A process per run keeps runs independent: Home Assistant leaves each stopped instance
+    reachable (per-thread and per-instance caches), and a later run's garbage-collector passes
+    would walk all of them.
+    """
+    quiet_logging()
+    sim = SimProcess()
+    await sim.attach(spec["sim"])
+    try:
+        state = await sim.state()
+        lines = [{"id": i, **v} for i, v in state["lines"].items()]
+        # Imports every module and fills Home Assistant's caches, as a long-running one has them.
+        await run_once(_make(spec, warm_up=True), sim, lines[:1], Balances(lines[:1]), polls=1)
+        return await run_once(
+            _make(spec), sim, lines, Balances(lines), spec["polls"], memory=spec["memory"]
+        )
+    finally:
+        await sim.stop()
+
+
+async def in_worker(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run ``worker(spec)`` in a new ``python -m benchmarks`` process; its result."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "benchmarks", "--worker", json.dumps(spec)),
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark worker failed ({proc.returncode}): {spec}")
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -173,31 +223,19 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     results: dict[str, Any] = {}
     try:
-        # Warm-up: import every module and fill Home Assistant's caches once, unmeasured.
-        await sim.reset(1)
-        lines = list((await sim.state())["lines"].items())
-        warm = [{"id": i, **v} for i, v in lines]
-        for system in (Ours(), Rest()):
-            await run_once(system, sim, warm, Balances(warm), polls=1)
         for n in sizes:
             await sim.reset(n)
-            state = await sim.state()
-            lines = [{"id": i, **v} for i, v in state["lines"].items()]
             runs = args.runs_large if n >= 1000 else args.runs
             results[str(n)] = {}
-            ours_entities = None
-            balances = Balances(lines)  # one for all systems: every change is a real change
+            counts: dict[str, int] = {}
             for name in names:
-                make = {"ours": Ours, "rest": Rest, "trivial": Trivial}[name]
-                if make is Trivial and ours_entities is None:
+                if name == "trivial" and not counts:
                     raise SystemExit("trivial needs ours first: --systems ours,trivial,...")
-                count = ours_entities or 0
+                spec = {"sim": sim.base_url, "system": name, "polls": args.polls, **counts}
                 timed = []
                 for r in range(runs):
                     t = time.perf_counter()
-                    timed.append(
-                        await run_once(_new(make, count), sim, lines, balances, args.polls)
-                    )
+                    timed.append(await in_worker(spec | {"memory": False}))
                     print(
                         f"  N={n:<5} {name:<8} run {r + 1}/{runs}: "
                         f"setup {timed[-1]['setup']['wall_ms']:.0f} ms, "
@@ -206,14 +244,15 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                     )
                 memory = None
                 if not args.no_memory:
-                    memory = (
-                        await run_once(_new(make, count), sim, lines, balances, 0, memory=True)
-                    )["memory_bytes"]
+                    memory = (await in_worker(spec | {"memory": True}))["memory_bytes"]
                 summary = summarize(n, timed, memory)
                 summary["raw"] = timed
                 results[str(n)][name] = summary
                 if name == "ours":
-                    ours_entities = summary["entities"]
+                    counts = {
+                        "enabled": summary["entities"],
+                        "disabled": summary["registry_entities"] - summary["entities"],
+                    }
     finally:
         await sim.stop()
     return {
@@ -254,6 +293,9 @@ def machine() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.worker:
+        print(json.dumps(asyncio.run(worker(json.loads(args.worker)))), flush=True)
+        return
     data = asyncio.run(bench(args))
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = args.out or RESULTS / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
