@@ -59,6 +59,8 @@ class EsimKeeperRuntime:
     provider: Provider
     coordinator: AccountCoordinator
     renewals: RenewalEngine  # renewal.py: renewals, history, auto-renew, verification
+    # Each number's device id, once its device was created or updated in this load (entity.py).
+    device_ids: dict[str, str] = field(default_factory=dict)
 
 
 type EsimKeeperConfigEntry = ConfigEntry[EsimKeeperRuntime]

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -16,7 +16,7 @@ from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 from .keeper.carriers import OTHER
 
 # While adding the entities of many numbers, give the event loop a turn after each number:
-# an account of 1,000 numbers would otherwise hold the loop for seconds.
+# an account of 1,000 numbers would otherwise hold the loop for a second or more.
 NUMBERS_PER_TURN = 1
 
 
@@ -35,7 +35,11 @@ async def async_add_number_entities(
     @callback
     def add(subentry_id: str) -> None:
         added.add(subentry_id)
-        async_add_entities(build(coordinator, subentry_id), config_subentry_id=subentry_id)
+        entities = list(build(coordinator, subentry_id))
+        device = async_number_device(entry, subentry_id)
+        for entity in entities:
+            entity.device_entry = device
+        async_add_entities(entities, config_subentry_id=subentry_id)
 
     @callback
     def add_new_numbers() -> None:
@@ -49,6 +53,36 @@ async def async_add_number_entities(
             await asyncio.sleep(0)
     add_new_numbers()  # any number added while we were yielding
     entry.async_on_unload(coordinator.async_add_listener(add_new_numbers))
+
+
+@callback
+def async_number_device(entry: EsimKeeperConfigEntry, subentry_id: str) -> dr.AnyDeviceEntry:
+    """A number's device: created or brought up to date once per load of the account.
+
+    Every entity of the number is attached to it (``Entity.device_entry``) instead of carrying
+    the same device info: with up to 14 entities a number, that is one device-registry update per
+    number instead of one per entity, a seventh less set-up time at 1,000 numbers (benchmarks/).
+    """
+    runtime = entry.runtime_data
+    registry = dr.async_get(runtime.coordinator.hass)
+    device_id = runtime.device_ids.get(subentry_id)
+    if device_id is not None and (device := registry.async_get(device_id)) is not None:
+        return device
+    config = runtime.coordinator.numbers[subentry_id]
+    device = registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        config_subentry_id=subentry_id,
+        # Identified by the subentry, never by the phone number: registries and their events
+        # must not carry full numbers.
+        identifiers={(DOMAIN, subentry_id)},
+        name=config.name,
+        # The carrier is the "manufacturer"; "Other" says nothing and would stay English.
+        manufacturer=None if config.carrier == OTHER else config.carrier_name,
+        model=PROVIDER_MODELS[runtime.provider.kind],
+        entry_type=dr.DeviceEntryType.SERVICE,
+    )
+    runtime.device_ids[subentry_id] = device.id
+    return device
 
 
 class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
@@ -65,18 +99,8 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         self.subentry_id = subentry_id
-        config = coordinator.numbers[subentry_id]
-        # Identified by the subentry, never by the phone number: registries and their events
-        # must not carry full numbers.
+        # Like the device, identified by the subentry, never by the phone number.
         self._attr_unique_id = f"{subentry_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, subentry_id)},
-            name=config.name,
-            # The carrier is the "manufacturer"; "Other" says nothing and would stay English.
-            manufacturer=None if config.carrier == OTHER else config.carrier_name,
-            model=PROVIDER_MODELS[coordinator.provider.kind],
-            entry_type=DeviceEntryType.SERVICE,
-        )
         self._written: tuple[bool, NumberData | None] | None = None
         self._written_key: tuple[object, ...] | None = None
 
