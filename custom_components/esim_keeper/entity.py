@@ -101,7 +101,12 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
         self.subentry_id = subentry_id
         # Like the device, identified by the subentry, never by the phone number.
         self._attr_unique_id = f"{subentry_id}_{description.key}"
-        self._written: tuple[bool, NumberData | None] | None = None
+        # What the entity shows: the account's availability and this number's data, as of the
+        # last coordinator update it took. Properties read these, so a write shows one snapshot
+        # and the snapshot a write showed can be rendered again later.
+        self._shown_ok = coordinator.last_update_success
+        self._shown: NumberData | None = coordinator.data.numbers.get(subentry_id)
+        # What the last state write showed; rendered only when the snapshot first changes.
         self._written_key: tuple[object, ...] | None = None
 
     @property
@@ -110,34 +115,47 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
 
         Entities exist only after the account's first successful poll, so data is always set.
         """
-        return self.coordinator.data.numbers.get(self.subentry_id)
+        return self._shown
 
     @property
     def available(self) -> bool:
-        return super().available and self.number_data is not None
+        return self._shown_ok and self._shown is not None
 
     async def async_added_to_hass(self) -> None:
-        """Remember what the first state write shows, so the next poll can skip unchanged data."""
+        """Show the coordinator's latest snapshot (an entity can be removed and added again)."""
         await super().async_added_to_hass()
-        self._written = (self.coordinator.last_update_success, self.number_data)
-        self._written_key = self._state_key()
+        self._shown_ok = self.coordinator.last_update_success
+        self._shown = self.coordinator.data.numbers.get(self.subentry_id)
+        self._written_key = None  # the first write shows the current snapshot
+
+    @callback
+    def async_write_shown(self) -> None:
+        """Write state: what the current snapshot (and anything else an entity shows) renders.
+
+        Subclasses write through this when something besides the coordinator changed them.
+        """
+        self._written_key = None  # rendered again only if the snapshot changes
+        self.async_write_ha_state()
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write state only when this number's data or the account's availability changed."""
-        seen = (self.coordinator.last_update_success, self.number_data)
-        if (
-            self._written is not None
-            and seen[0] == self._written[0]
-            and seen[1] is self._written[1]
-        ):
+        """Write state only when what this entity shows changed.
+
+        Most polls change nothing (the coordinator passes the same data objects on), and a
+        changed number often changes only some of its entities: what the last write showed is
+        compared with what this one would show, both rendered only for a changed number.
+        """
+        ok = self.coordinator.last_update_success
+        data = self.coordinator.data.numbers.get(self.subentry_id)
+        if ok == self._shown_ok and data is self._shown:
             return
-        self._written = seen
+        written = self._state_key() if self._written_key is None else self._written_key
+        self._shown_ok, self._shown = ok, data
         key = self._state_key()
-        if key == self._written_key:
-            return  # this number changed, but not what this entity shows
-        self._written_key = key
-        self.async_write_ha_state()
+        if key == written:
+            self._written_key = key  # this number changed, but not what this entity shows
+            return
+        self.async_write_shown()
 
     def _state_key(self) -> tuple[object, ...]:
         """What a state write would show; equal keys mean there is nothing to write."""

@@ -62,4 +62,4 @@ class EsimKeeperRenewalEvent(EsimKeeperEntity, EventEntity):
             for a in record.get("attempts", [])
         ]
         self._trigger_event(event_type, attributes)
-        self.async_write_ha_state()
+        self.async_write_shown()

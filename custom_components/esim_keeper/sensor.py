@@ -215,7 +215,7 @@ class LastRenewalSensor(EsimKeeperEntity, SensorEntity):
 
     @callback
     def _renewal_changed(self, event_type: str, record: dict[str, object]) -> None:
-        self.async_write_ha_state()
+        self.async_write_shown()
 
     def _record(self) -> RenewalRecord | None:
         return self.coordinator.config_entry.runtime_data.renewals.history.last(self.subentry_id)
