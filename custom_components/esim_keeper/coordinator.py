@@ -16,7 +16,7 @@ from homeassistant.util import dt as dt_util
 from .client import suggested_carrier, sync_provider
 from .const import CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN, LOGGER, SUBENTRY_NUMBER, scan_interval
 from .keeper.carriers import plan_for
-from .keeper.lifecycle import compute_status
+from .keeper.lifecycle import compute_status, status_holds_until
 from .keeper.model import LineSnapshot, LineStatus
 from .keeper.money import Money
 from .keeper.providers.base import (
@@ -84,6 +84,8 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         )
         self.provider = provider
         self.numbers: dict[str, NumberConfig] = {}
+        # Per number: until when its last status holds for the same data, and its warning days.
+        self._holds: dict[str, tuple[datetime, int]] = {}
         self.sync_numbers()
 
     @callback
@@ -124,23 +126,39 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         """Match the fetched lines to the configured numbers and compute their status now.
 
         A number whose data did not change keeps the previous NumberData object, so entities can
-        tell by identity that they have nothing to write.
+        tell by identity that they have nothing to write. Its status is not even computed again
+        while the keeper says it holds (until the next deadline, warning or carrier midnight).
         """
         now = dt_util.utcnow()
         warn_days = int(self.config_entry.options.get(CONF_WARN_DAYS, DEFAULT_WARN_DAYS))
         previous = self.data.numbers if self.data is not None else {}
         shares = self._shares(lines, account_balance, now)
         numbers: dict[str, NumberData] = {}
+        holds: dict[str, tuple[datetime, int]] = {}
         for subentry_id, config in self.numbers.items():
             snapshot = lines.get(config.line_id)
             if snapshot is None:
                 continue
-            status = compute_status(
-                snapshot, config.plan, now, warn_days=warn_days, funds=shares.get(config.line_id)
-            )
-            fresh = NumberData(config=config, snapshot=snapshot, status=status)
+            funds = shares.get(config.line_id)
             old = previous.get(subentry_id)
+            held = self._holds.get(subentry_id)
+            if (
+                old is not None
+                and held is not None
+                and now < held[0]
+                and held[1] == warn_days
+                and old.snapshot == snapshot
+                and (old.config is config or old.config == config)
+            ):
+                numbers[subentry_id], holds[subentry_id] = old, held
+                continue
+            status = compute_status(snapshot, config.plan, now, warn_days=warn_days, funds=funds)
+            if funds is None:  # a share of an account balance moves with every poll's clock
+                until = status_holds_until(snapshot, config.plan, now, warn_days=warn_days)
+                holds[subentry_id] = (until, warn_days)
+            fresh = NumberData(config=config, snapshot=snapshot, status=status)
             numbers[subentry_id] = old if old == fresh else fresh
+        self._holds = holds
         return AccountState(numbers=numbers, account_balance=account_balance, fetched_at=fetched_at)
 
     def _shares(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 import pytest
 
 from custom_components.esim_keeper.keeper.dates import add_days, local_date, zone
@@ -23,6 +24,7 @@ from custom_components.esim_keeper.keeper.lifecycle import (
     compute_status,
     expiry_after_payment,
     project_ledger,
+    status_holds_until,
 )
 from custom_components.esim_keeper.keeper.model import (
     CarrierStatus,
@@ -274,3 +276,68 @@ def test_cycles_out_of_range_are_refused(cycle: int) -> None:
 def test_non_integer_cycles_are_refused(cycle: object) -> None:
     with pytest.raises(KeeperError):
         PlanRules(cycle, usd("3"))  # type: ignore[arg-type]
+
+
+# Plans with and without a renewal window (Tello's 05:00-11:00, or most of the day).
+windowed_plans = st.tuples(
+    plans, st.sampled_from([None, (time(5), time(11)), (time(0, 30), time(23, 30))])
+).map(lambda pw: replace(pw[0], renewal_window=pw[1]))
+
+
+@settings(max_examples=400)
+@given(windowed_plans, instants, st.data())
+def test_status_holds_until_the_instant_it_names(
+    plan: PlanRules, now: datetime, data: st.DataObject
+) -> None:
+    """A poll may reuse a status until status_holds_until: nothing in it can change before.
+
+    The dates are drawn so that one instant where a status can switch (the expiry, its warning,
+    its loss date, the activity deadline or its warning) falls within a day after now, where a
+    forgotten one would be caught.
+    """
+    warn_days = data.draw(st.integers(min_value=0, max_value=10))
+    soon = st.integers(min_value=1, max_value=86400).map(lambda s: timedelta(seconds=s))
+    anywhere = st.none() | offsets
+    expiry_off, activity_off = data.draw(anywhere), data.draw(anywhere)
+    target = data.draw(st.sampled_from(["expiry", "warning", "loss", "activity", "reminder"]))
+    if target in ("activity", "reminder") and plan.activity_days is not None:
+        shift = -plan.activity_days + (warn_days if target == "reminder" else 0)
+        activity_off = timedelta(days=shift) + data.draw(soon)
+    else:
+        shift = {"expiry": 0, "warning": warn_days, "loss": -plan.grace_days}.get(target, 0)
+        expiry_off = timedelta(days=shift) + data.draw(soon)
+    parts: Parts = (
+        data.draw(st.none() | amounts.map(lambda a: Money(a, "USD"))),
+        expiry_off,
+        activity_off,
+        data.draw(st.sampled_from(CarrierStatus)),
+        data.draw(st.none() | st.booleans()),
+    )
+    snapshot = _snapshot(now, parts)
+    until = status_holds_until(snapshot, plan, now, warn_days=warn_days)
+    assert until > now
+    status = compute_status(snapshot, plan, now, warn_days=warn_days)
+    last = until - timedelta(microseconds=1)
+    fraction = data.draw(st.floats(min_value=0, max_value=1))
+    for later in (min(now + (until - now) * fraction, last), last):
+        assert compute_status(snapshot, plan, later, warn_days=warn_days) == status
+
+
+def test_status_holds_until_the_next_switch() -> None:
+    """Not just the next midnight: the expiry itself, or the end of the renewal window."""
+    plan = PlanRules(
+        cycle_days=30,
+        renewal_cost=usd("5"),
+        timezone="America/New_York",
+        renewal_window=(time(5), time(11)),
+    )
+    now = datetime.fromisoformat("2026-11-26T08:00:00+00:00")  # 03:00 in New York
+    expiry = datetime.fromisoformat("2026-11-26T09:00:00+00:00")  # 04:00 in New York
+    line = LineSnapshot("l", "+1", balance=usd("10"), plan_expiry=expiry, auto_renew=True)
+    assert status_holds_until(line, plan, now, warn_days=3) == expiry
+    # After the expiry, a covered renewal is pending until the window closes at 11:00.
+    closes = datetime.fromisoformat("2026-11-26T16:00:00+00:00")
+    assert status_holds_until(line, plan, expiry, warn_days=3) == closes
+    assert compute_status(line, plan, closes, warn_days=3) != compute_status(
+        line, plan, closes - timedelta(microseconds=1), warn_days=3
+    )

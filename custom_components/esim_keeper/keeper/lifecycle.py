@@ -304,6 +304,35 @@ def compute_status(
 _ACTION_STATES = frozenset({LineState.EXPIRING, LineState.GRACE_PERIOD, LineState.SUSPENDED})
 
 
+def status_holds_until(
+    snapshot: LineSnapshot, plan: PlanRules, now: datetime, *, warn_days: int = DEFAULT_WARN_DAYS
+) -> datetime:
+    """The first instant after ``now`` at which ``compute_status`` may answer differently.
+
+    For the same snapshot, plan and warning days (and no shared ``funds``), compute_status gives
+    the same LineStatus at every instant from ``now`` up to, not including, the instant returned:
+    time enters it only through comparisons with the instants listed here (each one switches once,
+    when it is reached) and through the day on the carrier's clock (day counts, a late renewal's
+    start), which changes at the next local midnight. A poll can then reuse a status instead of
+    computing it again; the property tests hold this function to that promise.
+    """
+    require_aware(now, "now")
+    tz = plan.tz
+    candidates = [start_of_day(local_date(now, tz) + timedelta(days=1), tz)]
+    expiry = snapshot.plan_expiry
+    if expiry is not None:
+        candidates += [expiry, add_days(expiry, plan.grace_days, tz)]
+        candidates.append(warning_starts(expiry, warn_days, plan))
+        if plan.renewal_window is not None:
+            candidates.append(
+                datetime.combine(local_date(expiry, tz), plan.renewal_window[1], tzinfo=tz)
+            )
+    if plan.activity_days is not None and snapshot.last_activity is not None:
+        deadline = add_days(snapshot.last_activity, plan.activity_days, tz)
+        candidates += [deadline, warning_starts(deadline, warn_days, plan)]
+    return min(instant for instant in candidates if instant > now)
+
+
 def _state(
     snapshot: LineSnapshot,
     plan: PlanRules,
@@ -365,5 +394,6 @@ __all__ = [
     "expiry_after_payment",
     "project_ledger",
     "renewal_pending",
+    "status_holds_until",
     "warning_starts",
 ]

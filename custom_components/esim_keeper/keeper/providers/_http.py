@@ -246,6 +246,8 @@ def check_text(value: object, what: str, *, max_len: int = MAX_TEXT) -> str:
         raise InvalidResponseError(f"{what} must be a string")
     if not value or len(value) > max_len:
         raise InvalidResponseError(f"{what} must be 1 to {max_len} characters")
+    if value.isascii() and value.isprintable():
+        return value  # the usual case: none of the characters below is printable ASCII
     for char in value:
         if char in _BIDI or unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn"):
             raise InvalidResponseError(f"{what} contains a character that is not allowed")
