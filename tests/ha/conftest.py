@@ -22,14 +22,13 @@ from custom_components.esim_keeper.const import (
     DOMAIN,
     SUBENTRY_NUMBER,
 )
+from tests.hass_fixtures import (  # noqa: F401  (autouse fixtures, shared with tests/reliability)
+    auto_enable_custom_integrations,
+    guard_events_and_issues,
+)
 
 # Every test here runs at this instant unless it moves the clock itself.
 NOW = "2026-11-26T09:00:00+00:00"
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components.esim_keeper."""
 
 
 @pytest.fixture(autouse=True)
@@ -102,22 +101,3 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Snapshots through Home Assistant's serializer (stable ids, readable states)."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture(autouse=True)
-def guard_events_and_issues(hass: HomeAssistant) -> Generator[None]:
-    """Every bus event and repair issue of the test goes through the secrets guard."""
-    from homeassistant.const import MATCH_ALL
-    from homeassistant.core import Event
-    from homeassistant.helpers import issue_registry as ir
-
-    from tests.leak_guard import GUARD
-
-    def _scan(event: Event) -> None:
-        GUARD.scan(f"event {event.event_type}", str(event.data))
-
-    unsub = hass.bus.async_listen(MATCH_ALL, _scan)
-    yield
-    unsub()
-    registry = ir.async_get(hass)
-    GUARD.scan_all("repair issue", (issue.to_json() for issue in registry.issues.values()))

@@ -8,18 +8,18 @@ Every suite adds to ``FIGURES``; the terminal summary prints them in one block a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Iterator
 import os
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.const import MATCH_ALL
-from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from custom_components.esim_keeper.keeper.providers import _http
-from tests.leak_guard import GUARD
+from tests.hass_fixtures import (  # noqa: F401  (autouse fixtures, shared with tests/ha)
+    auto_enable_custom_integrations,
+    guard_events_and_issues,
+)
 from tools.carrier_sim import CarrierSim
 
 PROFILE = os.environ.get("ESIM_KEEPER_PROFILE", "ci")
@@ -55,25 +55,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for name in (*ORDER, *sorted(set(FIGURES) - set(ORDER))):
         if name in FIGURES:
             terminalreporter.write_line(f"{name}: {FIGURES[name]}")
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components.esim_keeper."""
-
-
-@pytest.fixture(autouse=True)
-def guard_events_and_issues(hass: HomeAssistant) -> Generator[None]:
-    """Every bus event and repair issue goes through the secrets guard (as in tests/ha)."""
-
-    def _scan(event: Event) -> None:
-        GUARD.scan(f"event {event.event_type}", str(event.data))
-
-    unsub = hass.bus.async_listen(MATCH_ALL, _scan)
-    yield
-    unsub()
-    registry = ir.async_get(hass)
-    GUARD.scan_all("repair issue", (issue.to_json() for issue in registry.issues.values()))
 
 
 @pytest.fixture
