@@ -13,16 +13,20 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.typing import ConfigType
 
-from .client import create_provider
-from .const import DOMAIN
+from .client import create_provider, provider_kind
+from .const import CONF_AUTO_RENEW, CONF_NUMBER, CONF_RENEWAL, DOMAIN, LOGGER, SUBENTRY_NUMBER
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, EsimKeeperRuntime
-from .history import RenewalHistory
+from .history import PaymentHistory
 from .installer import async_install_shipped_files
 from .intent import async_setup_intents
+from .keeper.phone import mask
+from .keeper.providers.base import ProviderKind
+from .lines import AutoRenewMode
+from .payments import payment_state
 from .renewal import RenewalEngine
 from .services import async_setup_services
 
@@ -49,8 +53,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -
     """Connect an account, poll it once, and create its numbers' entities."""
     provider = create_provider(hass, entry.data)
     coordinator = AccountCoordinator(hass, entry, provider)
-    history = RenewalHistory(hass, entry.entry_id)
-    await history.async_load()
+    # The history outlives reloads: a payment in flight during one records into the same one.
+    history = await payment_state(hass).async_history(
+        hass, entry.entry_id, {c.subentry_id: c.number for c in coordinator.numbers.values()}
+    )
     await coordinator.async_config_entry_first_refresh()
     engine = RenewalEngine(hass, entry, coordinator, provider, history)
     entry.runtime_data = EsimKeeperRuntime(
@@ -72,7 +78,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # After the platforms: renewals settled at start-up reach the event entities.
-    engine.async_start()
+    await engine.async_start()
     return True
 
 
@@ -88,5 +94,54 @@ async def async_unload_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -> None:
-    """Delete a removed account's renewal history."""
-    await RenewalHistory(hass, entry.entry_id).async_remove()
+    """Delete a removed account's payment history."""
+    history = payment_state(hass).histories.pop(entry.entry_id, None)
+    await (history or PaymentHistory(hass, entry.entry_id)).async_remove()
+
+
+ISSUE_HAND_KEPT_AUTO_RENEW = "hand_kept_auto_renew_off"
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Bring an account stored by an older version up to date.
+
+    1.1 -> 1.2: hand-kept numbers never pay, so auto-renew (which used to record a payment nobody
+    made) is switched off once on each of them, with a repair issue that says why.
+    """
+    if entry.version > 1:
+        return False  # a newer version stored this: do not guess
+    if entry.minor_version < 2:
+        if provider_kind(entry.data) is ProviderKind.MANUAL:
+            _switch_off_hand_kept_auto_renew(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
+    return True
+
+
+def _switch_off_hand_kept_auto_renew(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    names = []
+    for subentry in entry.subentries.values():
+        renewal = dict(subentry.data.get(CONF_RENEWAL, {}))
+        if subentry.subentry_type != SUBENTRY_NUMBER or renewal.get(
+            CONF_AUTO_RENEW, AutoRenewMode.OFF
+        ) in (AutoRenewMode.OFF, None):
+            continue
+        renewal[CONF_AUTO_RENEW] = AutoRenewMode.OFF.value
+        hass.config_entries.async_update_subentry(
+            entry, subentry, data={**subentry.data, CONF_RENEWAL: renewal}
+        )
+        names.append(subentry.title)
+        LOGGER.warning(
+            "Auto-renew switched off for hand-kept number %s: eSIM Keeper never pays them",
+            mask(subentry.data.get(CONF_NUMBER, "")),
+        )
+    if names:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            f"{ISSUE_HAND_KEPT_AUTO_RENEW}_{entry.entry_id}",
+            is_fixable=False,
+            is_persistent=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_HAND_KEPT_AUTO_RENEW,
+            translation_placeholders={"account": entry.title, "names": ", ".join(names)},
+        )

@@ -1,4 +1,6 @@
-"""Buttons of a number: "Renew now" and "I used this number" (the same code as the actions)."""
+"""Buttons of a number: "Renew now" (numbers eSIM Keeper pays), "I paid 3.00 USD" (hand-kept
+numbers: a statement that you paid the carrier) and "I used this number". Each runs the same code
+as its action."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
 from .entity import EsimKeeperEntity, async_add_number_entities
 from .keeper.providers.base import Provider
 from .lines import NumberConfig
-from .renewal import SOURCE_BUTTON, RenewalEngine, supports_activity
+from .renewal import SOURCE_BUTTON, RenewalEngine
 
 # A press is a payment or a ledger write: one at a time.
 PARALLEL_UPDATES = 1
@@ -26,23 +28,43 @@ class EsimKeeperButtonDescription(ButtonEntityDescription):
 
     press_fn: Callable[[RenewalEngine, str], Coroutine[Any, Any, Any]]
     exists_fn: Callable[[Provider, NumberConfig], bool]
+    # Values for the translated name ("I paid {amount}").
+    placeholders_fn: Callable[[NumberConfig], dict[str, str]] | None = None
 
 
 BUTTONS: tuple[EsimKeeperButtonDescription, ...] = (
     EsimKeeperButtonDescription(
         key="renew",
         translation_key="renew",
-        press_fn=lambda engine, subentry_id: engine.async_renew(subentry_id, source=SOURCE_BUTTON),
-        exists_fn=lambda provider, config: provider.capabilities.can_renew and config.paid,
+        press_fn=lambda engine, subentry_id: engine.payments.async_renew(
+            subentry_id, source=SOURCE_BUTTON
+        ),
+        exists_fn=lambda provider, config: (
+            provider.capabilities.can_renew
+            and not provider.capabilities.records_payments
+            and config.paid
+        ),
+    ),
+    EsimKeeperButtonDescription(
+        key="record_payment",
+        translation_key="record_payment",
+        # The name states the amount: pressing it says "I paid this much" (the plan's cost).
+        press_fn=lambda engine, subentry_id: engine.hand_kept.async_record_payment(
+            subentry_id,
+            amount=engine.number(subentry_id).plan.renewal_cost,
+            source=SOURCE_BUTTON,
+        ),
+        exists_fn=lambda provider, config: provider.capabilities.records_payments and config.paid,
+        placeholders_fn=lambda config: {"amount": str(config.plan.renewal_cost)},
     ),
     EsimKeeperButtonDescription(
         key="record_activity",
         translation_key="record_activity",
-        press_fn=lambda engine, subentry_id: engine.async_record_activity(subentry_id),
+        press_fn=lambda engine, subentry_id: engine.hand_kept.async_record_activity(subentry_id),
         # Only where the carrier reclaims unused numbers: elsewhere the press would change nothing
-        # a user cares about (the action still records activity for any Manual number).
+        # a user cares about (the action still records activity for any hand-kept number).
         exists_fn=lambda provider, config: (
-            supports_activity(provider) and config.plan.activity_days is not None
+            provider.capabilities.keeps_activity and config.plan.activity_days is not None
         ),
     ),
 )
@@ -79,6 +101,9 @@ class EsimKeeperButton(EsimKeeperEntity, ButtonEntity):
     ) -> None:
         super().__init__(coordinator, subentry_id, description)
         self._engine = engine
+        if description.placeholders_fn is not None:
+            config = coordinator.numbers[subentry_id]
+            self._attr_translation_placeholders = description.placeholders_fn(config)
 
     async def async_press(self) -> None:
         await self.entity_description.press_fn(self._engine, self.subentry_id)

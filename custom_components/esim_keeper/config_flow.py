@@ -303,6 +303,34 @@ def _manual_number(user_input: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     }
 
 
+type NumberForm = tuple[str, dict[str, Any]]
+
+
+class NumberTakenError(KeeperError):
+    """The number is already kept by an eSIM Keeper account (one number, one account)."""
+
+    key = "number_taken"
+
+
+def taken_numbers(hass: HomeAssistant) -> set[str]:
+    """Every number kept by any eSIM Keeper account: one number is kept by one account only, so
+    that its lock, spending cap and auto-renew are one."""
+    return {
+        subentry.unique_id
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_NUMBER and subentry.unique_id
+    }
+
+
+def _free_manual_number(hass: HomeAssistant, user_input: Mapping[str, Any]) -> NumberForm:
+    """A typed number that no account keeps yet (NumberTakenError otherwise)."""
+    title, data = _manual_number(user_input)
+    if data[CONF_NUMBER] in taken_numbers(hass):
+        raise NumberTakenError("this number is already kept by an account")
+    return title, data
+
+
 def _subentry(title: str, data: dict[str, Any]) -> dict[str, Any]:
     return {
         "subentry_type": SUBENTRY_NUMBER,
@@ -329,9 +357,6 @@ def _connect_error(err: Exception) -> str:
     return "unknown"
 
 
-type NumberForm = tuple[str, dict[str, Any]]
-
-
 def _read_number_form(
     flow: FlowHandler[Any, Any, Any],
     schema: vol.Schema,
@@ -352,7 +377,7 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add an account: pick the provider, check it live, then add its first number."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         self._data: dict[str, Any] = {}
@@ -420,6 +445,10 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
             return await self.async_step_manual_number()
         if not self._lines:
             return self.async_abort(reason="no_numbers")
+        taken = taken_numbers(self.hass)
+        self._lines = {k: v for k, v in self._lines.items() if v.number not in taken}
+        if not self._lines:
+            return self.async_abort(reason="no_more_numbers")
         return await self.async_step_number()
 
     def _create(self, title: str, number: dict[str, Any]) -> ConfigFlowResult:
@@ -445,7 +474,10 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """The first number of a Manual account: the number and what its carrier says now."""
         number, schema, errors = _read_number_form(
-            self, _manual_number_schema(), user_input, _manual_number
+            self,
+            _manual_number_schema(),
+            user_input,
+            lambda form: _free_manual_number(self.hass, form),
         )
         if number is not None:
             return self._create(*number)
@@ -579,14 +611,6 @@ class NumberSubentryFlow(ConfigSubentryFlow):
     def _kind(self) -> ProviderKind:
         return provider_kind(self._get_entry().data)
 
-    def _taken(self) -> set[str | None]:
-        """Numbers already added to any eSIM Keeper account (a number is kept only once)."""
-        return {
-            subentry.unique_id
-            for entry in self.hass.config_entries.async_entries(DOMAIN)
-            for subentry in entry.subentries.values()
-        }
-
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add number: Manual accounts type it; others pick one the carrier lists."""
         if self._kind() is ProviderKind.MANUAL:
@@ -597,7 +621,7 @@ class NumberSubentryFlow(ConfigSubentryFlow):
                 account = await create_provider(self.hass, entry.data).async_fetch()
             except ProviderError:
                 return self.async_abort(reason="cannot_connect")
-            taken = self._taken()
+            taken = taken_numbers(self.hass)
             self._lines = {k: v for k, v in account.lines.items() if v.number not in taken}
             if not self._lines:
                 return self.async_abort(reason="no_more_numbers")
@@ -614,12 +638,13 @@ class NumberSubentryFlow(ConfigSubentryFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         number, schema, errors = _read_number_form(
-            self, _manual_number_schema(), user_input, _manual_number
+            self,
+            _manual_number_schema(),
+            user_input,
+            lambda form: _free_manual_number(self.hass, form),
         )
         if number is not None:
             title, data = number
-            if data[CONF_NUMBER] in self._taken():
-                return self.async_abort(reason="already_configured")
             return self.async_create_entry(title=title, data=data, unique_id=data[CONF_NUMBER])
         return self.async_show_form(step_id="manual", data_schema=schema, errors=errors)
 

@@ -14,8 +14,10 @@ from homeassistant.core import HomeAssistant
 from .client import CREDENTIAL_KEYS
 from .const import CONF_BASE_URL, CONF_LINE_ID, CONF_NUMBER
 from .coordinator import EsimKeeperConfigEntry, NumberData
-from .history import redacted_history
 from .keeper.phone import mask
+
+# What diagnostics leave out of a payment record: carrier references and keys identify payments.
+RECORD_REDACT = {"reference", "key", "line_id", "number"}
 
 # Entry data that is a secret or identifies the account: every credential field of every kind
 # (client.CREDENTIAL_KEYS, so a new kind cannot forget one), API base URLs and line ids.
@@ -81,3 +83,9 @@ async def async_get_config_entry_diagnostics(
         },
         "renewals": redacted_history(entry),
     }
+
+
+def redacted_history(entry: EsimKeeperConfigEntry) -> list[dict[str, Any]]:
+    """The account's payment history (newest first): references, keys and numbers redacted."""
+    records = entry.runtime_data.renewals.history.records()
+    return [async_redact_data(record.to_dict(), RECORD_REDACT) for record in records]

@@ -1,4 +1,5 @@
-"""The renewal event of a number: succeeded, failed, unknown, verified, unverified.
+"""The renewal event of a number: succeeded, failed, unknown, verified, unverified, and
+recorded (the user recorded a payment of a hand-kept number).
 
 The same outcomes go on the bus as ``esim_keeper_renewal`` for automations that watch every number.
 """
@@ -14,6 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import EsimKeeperConfigEntry
 from .entity import EsimKeeperEntity, async_add_number_entities
+from .keeper.providers.base import Capabilities
 from .renewal import EVENT_TYPES, renewal_signal
 
 PARALLEL_UPDATES = 0
@@ -23,7 +25,17 @@ RENEWAL_EVENT = EventEntityDescription(
 )
 
 # Record fields an event carries (no idempotency keys or carrier references: they are history).
-_EVENT_FIELDS = ("renewal_id", "source", "amount", "currency", "method", "verification")
+_EVENT_FIELDS = (
+    "renewal_id",
+    "kind",
+    "source",
+    "amount",
+    "currency",
+    "method",
+    "paid_amount",
+    "paid_currency",
+    "verification",
+)
 
 
 async def async_setup_entry(
@@ -37,10 +49,15 @@ async def async_setup_entry(
         async_add_entities,
         lambda coordinator, subentry_id: (
             [EsimKeeperRenewalEvent(coordinator, subentry_id, RENEWAL_EVENT)]
-            if coordinator.provider.capabilities.can_renew and coordinator.numbers[subentry_id].paid
+            if _has_payments(coordinator.provider.capabilities)
+            and coordinator.numbers[subentry_id].paid
             else []
         ),
     )
+
+
+def _has_payments(capabilities: Capabilities) -> bool:
+    return capabilities.can_renew or capabilities.records_payments
 
 
 class EsimKeeperRenewalEvent(EsimKeeperEntity, EventEntity):

@@ -1,4 +1,5 @@
-"""Repair flows: turn auto-renew back on, and confirm a renewal the carrier does not show yet.
+"""Repair flows: turn auto-renew back on, confirm a renewal the carrier does not show yet, and
+settle a renewal whose outcome stayed unknown (the user checked with the carrier).
 
 The "number at risk" issue needs the user to pay or use the number (its text says how) and clears
 itself when the number is safe again, so it has no flow.
@@ -16,6 +17,7 @@ import voluptuous as vol
 
 from .const import DOMAIN
 from .lines import AutoRenewMode
+from .payments import ISSUE_UNKNOWN
 from .renewal import ISSUE_AUTO_RENEW_OFF, ISSUE_UNVERIFIED, issue_id
 
 if TYPE_CHECKING:
@@ -50,7 +52,7 @@ class _EngineFlow(RepairsFlow):
         if engine is None:
             return self.async_abort(reason="entry_not_loaded")
         if user_input is not None:
-            if not self.fix(engine):
+            if not await self.async_fix(engine):
                 return self.async_abort(reason="number_removed")
             return self.async_create_entry(data={})
         return self.async_show_form(
@@ -59,14 +61,16 @@ class _EngineFlow(RepairsFlow):
             description_placeholders=self._placeholders(),
         )
 
-    def fix(self, engine: RenewalEngine) -> bool:
+    async def async_fix(self, engine: RenewalEngine) -> bool:
+        """Act on the account; False when what the issue is about no longer exists."""
         raise NotImplementedError
 
 
 class AutoRenewFlow(_EngineFlow):
     """Turn auto-renew back on with the mode it had when it switched itself off."""
 
-    def fix(self, engine: RenewalEngine) -> bool:
+    async def async_fix(self, engine: RenewalEngine) -> bool:
+        """Turn auto-renew back on."""
         subentry_id = str(self.issue_data.get("subentry_id"))
         if subentry_id not in engine.coordinator.numbers:
             return False
@@ -80,12 +84,49 @@ class AutoRenewFlow(_EngineFlow):
 class UnverifiedFlow(_EngineFlow):
     """The user checked the carrier's app and the renewal is there: mark it verified."""
 
-    def fix(self, engine: RenewalEngine) -> bool:
+    async def async_fix(self, engine: RenewalEngine) -> bool:
+        """Mark the renewal verified."""
         record = engine.history.get(str(self.issue_data.get("renewal_id")))
         if record is None:
             return False
-        engine.mark_verified(record)
+        await engine.verifier.async_mark_verified(record)
         return True
+
+
+class UnknownOutcomeFlow(RepairsFlow):
+    """The carrier never said whether a renewal was charged: the user checked and tells us."""
+
+    def __init__(self, data: dict[str, str | int | float | None]) -> None:
+        self.issue_data = data
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=["charged", "not_charged"],
+            description_placeholders=issue.translation_placeholders if issue else None,
+        )
+
+    async def async_step_charged(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """The carrier shows the charge."""
+        return await self._async_settle(charged=True)
+
+    async def async_step_not_charged(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """The carrier shows no charge."""
+        return await self._async_settle(charged=False)
+
+    async def _async_settle(self, *, charged: bool) -> RepairsFlowResult:
+        engine = _engine(self.hass, self.issue_data.get("entry_id"))
+        if engine is None:
+            return self.async_abort(reason="entry_not_loaded")
+        renewal_id = str(self.issue_data.get("renewal_id"))
+        if not await engine.payments.async_user_settles(renewal_id, charged=charged):
+            return self.async_abort(reason="already_settled")
+        return self.async_create_entry(data={})
 
 
 async def async_create_fix_flow(
@@ -94,5 +135,7 @@ async def async_create_fix_flow(
     """The flow of a fixable issue."""
     if issue_id.startswith(ISSUE_AUTO_RENEW_OFF):
         return AutoRenewFlow(data or {})
+    if issue_id.startswith(ISSUE_UNKNOWN):
+        return UnknownOutcomeFlow(data or {})
     assert issue_id.startswith(ISSUE_UNVERIFIED)
     return UnverifiedFlow(data or {})

@@ -223,7 +223,7 @@ class LastRenewalSensor(EsimKeeperEntity, SensorEntity):
     @property
     def native_value(self) -> datetime | None:
         record = self._record()
-        return None if record is None else record.created_at
+        return None if record is None else record.paid_at or record.created_at
 
     @property
     def extra_state_attributes(self) -> dict[str, str | None] | None:

@@ -1,4 +1,4 @@
-"""Actions: renew a number, record activity, correct a Manual balance, read renewal history.
+"""Actions: renew a number, record a payment, record activity, correct a balance, read history.
 
 Registered once in ``async_setup`` (admin only); each call finds the number by its device and
 checks that its account is loaded. Bad input raises a translated ServiceValidationError before
@@ -13,7 +13,6 @@ from typing import Any, cast
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
@@ -21,12 +20,14 @@ import voluptuous as vol
 
 from .const import DOMAIN
 from .coordinator import EsimKeeperConfigEntry
+from .errors import invalid
 from .keeper.errors import KeeperError
 from .keeper.model import PaymentMethod
-from .keeper.money import Money
+from .keeper.money import Money, check_currency
 from .renewal import SOURCE_ACTION, RenewalEngine
 
 SERVICE_RENEW = "renew"
+SERVICE_RECORD_PAYMENT = "record_payment"
 SERVICE_RECORD_ACTIVITY = "record_activity"
 SERVICE_SET_BALANCE = "set_balance"
 SERVICE_GET_HISTORY = "get_history"
@@ -34,18 +35,31 @@ SERVICE_GET_HISTORY = "get_history"
 ATTR_AMOUNT = "amount"
 ATTR_PAYMENT_METHOD = "payment_method"
 ATTR_PAID_AT = "paid_at"
+ATTR_PAID_AMOUNT = "paid_amount"
+ATTR_PAID_CURRENCY = "paid_currency"
 ATTR_BALANCE = "balance"
 ATTR_PLAN_EXPIRY = "plan_expiry"
 ATTR_LIMIT = "limit"
 
 _AMOUNT = vol.Any(str, int, float)
 
+_METHOD = vol.In([m.value for m in PaymentMethod])
+
 RENEW_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_DEVICE_ID): cv.string,
         vol.Optional(ATTR_AMOUNT): _AMOUNT,
-        vol.Optional(ATTR_PAYMENT_METHOD): vol.In([m.value for m in PaymentMethod]),
+        vol.Optional(ATTR_PAYMENT_METHOD): _METHOD,
+    }
+)
+RECORD_PAYMENT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): cv.string,
+        vol.Optional(ATTR_AMOUNT): _AMOUNT,
         vol.Optional(ATTR_PAID_AT): cv.datetime,
+        vol.Optional(ATTR_PAYMENT_METHOD): _METHOD,
+        vol.Inclusive(ATTR_PAID_AMOUNT, "paid"): _AMOUNT,
+        vol.Inclusive(ATTR_PAID_CURRENCY, "paid"): cv.string,
     }
 )
 DEVICE_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})
@@ -64,12 +78,6 @@ HISTORY_SCHEMA = vol.Schema(
 )
 
 
-def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
-
-
 def resolve_number(hass: HomeAssistant, device_id: str) -> tuple[RenewalEngine, str]:
     """The loaded account's engine and the subentry of the number behind ``device_id``."""
     device = dr.async_get(hass).async_get(device_id)
@@ -82,10 +90,10 @@ def resolve_number(hass: HomeAssistant, device_id: str) -> tuple[RenewalEngine, 
             if subentry_id is None:
                 continue
             if entry.state is not ConfigEntryState.LOADED:
-                raise _invalid("entry_not_loaded", account=entry.title)
+                raise invalid("entry_not_loaded", account=entry.title)
             typed: EsimKeeperConfigEntry = entry
             return typed.runtime_data.renewals, subentry_id
-    raise _invalid("unknown_device", device_id=device_id)
+    raise invalid("unknown_device", device_id=device_id)
 
 
 def _money(value: Any, currency: str, *, allow_negative: bool = False) -> Money:
@@ -94,7 +102,7 @@ def _money(value: Any, currency: str, *, allow_negative: bool = False) -> Money:
     try:
         return Money.parse(text, currency, allow_negative=allow_negative)
     except KeeperError:
-        raise _invalid("invalid_amount", amount=str(value)) from None
+        raise invalid("invalid_amount", amount=str(value)) from None
 
 
 def _aware(value: datetime) -> datetime:
@@ -111,22 +119,49 @@ async def _renew(call: ServiceCall) -> ServiceResponse:
     if ATTR_AMOUNT in call.data:
         amount = _money(call.data[ATTR_AMOUNT], config.currency, allow_negative=True)
     method = call.data.get(ATTR_PAYMENT_METHOD)
-    paid_at = call.data.get(ATTR_PAID_AT)
-    record = await engine.async_renew(
+    record = await engine.payments.async_renew(
         subentry_id,
         amount=amount,
         method=PaymentMethod(method) if method else None,
         source=SOURCE_ACTION,
-        paid_at=_aware(paid_at) if paid_at else None,
     )
     if not call.return_response:
         return None
     return cast("ServiceResponse", {"renewal": record.to_dict()})
 
 
+async def _record_payment(call: ServiceCall) -> ServiceResponse:
+    engine, subentry_id = resolve_number(call.hass, call.data[ATTR_DEVICE_ID])
+    config = engine.number(subentry_id)
+    amount = None
+    if ATTR_AMOUNT in call.data:
+        amount = _money(call.data[ATTR_AMOUNT], config.currency, allow_negative=True)
+    paid = None
+    if ATTR_PAID_AMOUNT in call.data:
+        currency = str(call.data[ATTR_PAID_CURRENCY]).strip().upper()
+        try:
+            check_currency(currency)
+        except KeeperError:
+            raise invalid("invalid_currency", currency=currency[:8]) from None
+        paid = _money(call.data[ATTR_PAID_AMOUNT], currency, allow_negative=True)
+    method = call.data.get(ATTR_PAYMENT_METHOD)
+    paid_at = call.data.get(ATTR_PAID_AT)
+    record = await engine.hand_kept.async_record_payment(
+        subentry_id,
+        amount=amount,
+        paid_at=_aware(paid_at) if paid_at else None,
+        method=PaymentMethod(method) if method else None,
+        paid=paid,
+        source=SOURCE_ACTION,
+    )
+    if not call.return_response:
+        return None
+    return cast("ServiceResponse", {"payment": record.to_dict()})
+
+
 async def _record_activity(call: ServiceCall) -> None:
     engine, subentry_id = resolve_number(call.hass, call.data[ATTR_DEVICE_ID])
-    await engine.async_record_activity(subentry_id)
+    await engine.hand_kept.async_record_activity(subentry_id)
 
 
 async def _set_balance(call: ServiceCall) -> None:
@@ -134,7 +169,9 @@ async def _set_balance(call: ServiceCall) -> None:
     config = engine.number(subentry_id)
     balance = _money(call.data[ATTR_BALANCE], config.currency, allow_negative=True)
     expiry = call.data.get(ATTR_PLAN_EXPIRY)
-    await engine.async_set_balance(subentry_id, balance, _aware(expiry) if expiry else None)
+    await engine.hand_kept.async_set_balance(
+        subentry_id, balance, _aware(expiry) if expiry else None
+    )
 
 
 async def _get_history(call: ServiceCall) -> ServiceResponse:
@@ -163,6 +200,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions (once, from async_setup)."""
     async_register_admin_service(
         hass, DOMAIN, SERVICE_RENEW, _renew, RENEW_SCHEMA, SupportsResponse.OPTIONAL
+    )
+    async_register_admin_service(
+        hass,
+        DOMAIN,
+        SERVICE_RECORD_PAYMENT,
+        _record_payment,
+        RECORD_PAYMENT_SCHEMA,
+        SupportsResponse.OPTIONAL,
     )
     async_register_admin_service(
         hass, DOMAIN, SERVICE_RECORD_ACTIVITY, _record_activity, DEVICE_SCHEMA

@@ -55,8 +55,10 @@ async def test_i_used_this_number(hass: HomeAssistant) -> None:
 
 
 async def test_no_activity_button_without_an_activity_rule(hass: HomeAssistant) -> None:
+    """A hand-kept number has no "Renew now" (nothing is ever paid for it) but "I paid"."""
     await setup_entry(hass, manual_entry())
-    assert hass.states.get("button.ultra_renew_now") is not None
+    assert hass.states.get("button.ultra_renew_now") is None
+    assert hass.states.get("button.ultra_i_paid_3_00_usd") is not None
     assert hass.states.get("button.ultra_i_used_this_number") is None
 
 

@@ -554,8 +554,8 @@ async def test_add_manual_number_and_duplicate(hass: HomeAssistant) -> None:
             result["flow_id"], {**MANUAL_NUMBER, "number": "+12025550188"}
         )
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "number_taken"}
     assert len(entry.subentries) == 2
 
 

@@ -32,6 +32,7 @@ async def test_event_entity(hass: HomeAssistant, sim: CarrierSim) -> None:
         "unknown",
         "verified",
         "unverified",
+        "recorded",
     ]
     sim.state.lines["line-1"].balance = Decimal("1.00")
     await hass.services.async_call(

@@ -9,7 +9,7 @@ import pytest
 
 from custom_components.esim_keeper import history as history_module
 from custom_components.esim_keeper.const import DOMAIN
-from custom_components.esim_keeper.history import redacted_history
+from custom_components.esim_keeper.diagnostics import redacted_history
 from tools.carrier_sim import CarrierSim
 
 from .conftest import setup_entry
@@ -47,7 +47,7 @@ async def test_last_and_redacted(
     assert history.get(ids[0]) is None
     redacted = redacted_history(entry)
     assert len(redacted) == 2
-    assert "line_id" not in redacted[0]
+    assert redacted[0]["line_id"] == "**REDACTED**"
     assert redacted[0]["attempts"][0]["key"] == "**REDACTED**"
     assert redacted[0]["attempts"][0]["reference"] == "**REDACTED**"
     assert redacted[0]["outcome"] == "succeeded"

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.esim_keeper import renewal
+from custom_components.esim_keeper import payments, verification
 from custom_components.esim_keeper.const import (
     CONF_RENEWAL,
     DOMAIN,
@@ -118,7 +118,7 @@ async def test_success_verified(hass: HomeAssistant, sim: CarrierSim, freezer: A
     assert events[0].data["outcome"] == "succeeded"
     assert events[0].data["number"] == "…0100"
 
-    freezer.tick(renewal.VERIFY_DELAY)
+    freezer.tick(verification.VERIFY_DELAY)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert [e.data["outcome"] for e in events] == ["succeeded", "verified"]
@@ -127,7 +127,7 @@ async def test_success_verified(hass: HomeAssistant, sim: CarrierSim, freezer: A
     assert last is not None
     assert last.verification is Verification.VERIFIED
     # The window closing later changes nothing.
-    freezer.tick(renewal.VERIFY_WINDOW)
+    freezer.tick(payments.VERIFY_WINDOW)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(events) == 2
@@ -179,14 +179,19 @@ async def test_timeout_with_charge_committed_is_found_by_lookup(
     assert charges(sim) == 1
 
 
-async def test_lost_answer_not_seen_is_not_charged(hass: HomeAssistant, sim: CarrierSim) -> None:
+async def test_lost_answer_not_seen_is_sent_again_with_its_key(
+    hass: HomeAssistant, sim: CarrierSim
+) -> None:
+    """The answer was lost and the carrier does not know the key (yet): a 404 proves nothing while
+    the request may still arrive, so the same request goes again with the same key."""
     await setup_entry(hass, bridge_entry(sim))
     sim.set_fault("bridge.createRenewal", "drop*1")
-    with pytest.raises(HomeAssistantError) as err:
-        await renew(hass, sim)
-    assert err.value.translation_key == "renewal_not_charged"
-    assert sim.state.requests["bridge.createRenewal"] == 1  # no fallback, no retry
-    assert charges(sim) == 0
+    record = await renew(hass, sim)
+    assert record["outcome"] == "succeeded"
+    assert sim.state.requests["bridge.createRenewal"] == 2  # the same key twice, no new key
+    assert len(sim.state.renewals) == 1
+    assert [a["key"] for a in record["attempts"]] == list(sim.state.renewals)
+    assert charges(sim) == 1
 
 
 async def test_outcome_unknown_blocks_until_settled(hass: HomeAssistant, sim: CarrierSim) -> None:
@@ -302,21 +307,40 @@ async def test_restart_in_the_middle_committed(
     assert stored["outcome"] == "succeeded"
 
 
-async def test_restart_in_the_middle_never_sent(
-    hass: HomeAssistant, sim: CarrierSim, hass_storage: dict[str, Any]
+async def test_restart_in_the_middle_never_sent_long_ago(
+    hass: HomeAssistant, sim: CarrierSim, hass_storage: dict[str, Any], freezer: Any
 ) -> None:
-    """HA stopped before the payment left: the carrier never saw the key; nothing is paid."""
+    """HA stopped before the payment left, and stayed down: long after it was written, the
+    carrier still does not know the key, so it never received it. Nothing is paid."""
     hass_storage[f"{DOMAIN}.renewals.bridge-entry"] = _pending_store("ek-never")
+    freezer.tick(payments.SETTLE_GRACE)
     await setup_entry(hass, bridge_entry(sim))
     await hass.async_block_till_done(wait_background_tasks=True)
     engine = hass.config_entries.async_get_entry("bridge-entry").runtime_data.renewals  # type: ignore[union-attr]
     record = engine.history.last(SUB)
     assert record is not None
     assert record.outcome is Outcome.FAILED
-    assert record.attempts[0].status == "not_charged"
+    assert (record.attempts[0].status, record.attempts[0].reason) == ("not_charged", "not_received")
     assert charges(sim) == 0
+    assert sim.state.requests["bridge.createRenewal"] == 0
     # And the number can be renewed again.
     await renew(hass, sim)
+    assert charges(sim) == 1
+
+
+async def test_restart_in_the_middle_just_now_sends_the_same_key(
+    hass: HomeAssistant, sim: CarrierSim, hass_storage: dict[str, Any]
+) -> None:
+    """HA stopped during the call a moment ago: the request may still be on its way, so it is
+    sent again with its key. The carrier charges that key once, whichever copy arrives."""
+    hass_storage[f"{DOMAIN}.renewals.bridge-entry"] = _pending_store("ek-maybe")
+    await setup_entry(hass, bridge_entry(sim))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    engine = hass.config_entries.async_get_entry("bridge-entry").runtime_data.renewals  # type: ignore[union-attr]
+    record = engine.history.last(SUB)
+    assert record is not None
+    assert record.outcome is Outcome.SUCCEEDED
+    assert list(sim.state.renewals) == ["ek-maybe"]
     assert charges(sim) == 1
 
 
@@ -327,7 +351,7 @@ async def test_unverified_then_shows_up(hass: HomeAssistant, sim: CarrierSim, fr
     events = async_capture_events(hass, EVENT_RENEWAL)
     await renew(hass, sim)
     line.balance, line.plan_expiry = before  # the carrier's line does not show the payment
-    freezer.tick(renewal.VERIFY_WINDOW)
+    freezer.tick(payments.VERIFY_WINDOW)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert [e.data["outcome"] for e in events] == ["succeeded", "unverified"]

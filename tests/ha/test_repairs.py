@@ -10,7 +10,7 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.esim_keeper import renewal
+from custom_components.esim_keeper import payments
 from custom_components.esim_keeper.const import CONF_RENEWAL, DOMAIN
 from custom_components.esim_keeper.history import Verification
 from custom_components.esim_keeper.repairs import async_create_fix_flow
@@ -50,6 +50,7 @@ async def test_number_at_risk_until_auto_renew_is_on(hass: HomeAssistant, sim: C
         "name": "Tello",
         "deadline": "2026-11-30",
         "days": "4",
+        "amount": "5.00 USD",
     }
     # Auto-renew on (due in 3 days, not yet): the risk is covered.
     settings = {**data[CONF_RENEWAL], "auto_renew": "days_before", "auto_renew_days": 3}
@@ -71,7 +72,7 @@ async def test_auto_renew_repair_flow_turns_it_back_on(
     await hass.async_block_till_done(wait_background_tasks=True)
     engine = entry.runtime_data.renewals
     for _ in range(2):
-        await engine._async_auto_failed(engine.number(SUB), "renewal_declined")
+        await engine.auto._async_failed(engine.number(SUB), "renewal_declined")
     issue_id = f"auto_renew_disabled_{SUB}"
     assert entry.subentries[SUB].data[CONF_RENEWAL]["auto_renew"] == "off"
     line.decline_reason = None
@@ -94,7 +95,7 @@ async def test_unverified_repair_flow_confirms(
         DOMAIN, "renew", {"device_id": device_id(hass, SUB)}, blocking=True
     )
     line.balance, line.plan_expiry = before
-    freezer.tick(renewal.VERIFY_WINDOW)
+    freezer.tick(payments.VERIFY_WINDOW)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     issue_id = f"renewal_unverified_{SUB}"

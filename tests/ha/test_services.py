@@ -54,7 +54,6 @@ async def call(hass: HomeAssistant, service: str, data: dict[str, Any], **kw: An
         ({"amount": "abc"}, "invalid_amount"),
         ({"amount": 60.0}, "over_cap"),
         ({"payment_method": "alipay"}, "method_unsupported"),
-        ({"paid_at": "2026-11-25 10:00:00"}, "manual_only"),
     ],
 )
 async def test_bad_renew_input_records_and_charges_nothing(
@@ -113,44 +112,106 @@ async def test_bridge_number_refuses_manual_actions(hass: HomeAssistant, sim: Ca
     target = {"device_id": device_id(hass, SUB)}
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "set_balance", {**target, "balance": 5})
-    assert err.value.translation_key == "manual_only"
+    assert err.value.translation_key == "hand_kept_only"
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "record_payment", {**target, "amount": "5.00"})
+    assert err.value.translation_key == "hand_kept_only"
     with pytest.raises(ServiceValidationError) as err:
         await call(hass, "record_activity", target)
     assert err.value.translation_key == "activity_unsupported"
+    assert charges(sim) == 0
 
 
-async def test_manual_renew_records_payment(hass: HomeAssistant) -> None:
+async def test_hand_kept_number_is_never_renewed(hass: HomeAssistant) -> None:
+    """A payment nobody made is never recorded: renewing a hand-kept number is refused."""
+    entry = manual_entry()
+    await setup_entry(hass, entry)
+    before = dict(entry.subentries[MANUAL_SUB].data[CONF_LEDGER])
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "renew", {"device_id": device_id(hass, MANUAL_SUB)})
+    assert err.value.translation_key == "renew_hand_kept"
+    assert entry.runtime_data.renewals.history.records() == []
+    assert entry.subentries[MANUAL_SUB].data[CONF_LEDGER] == before
+
+
+async def test_record_payment(hass: HomeAssistant) -> None:
     entry = manual_entry()
     await setup_entry(hass, entry)
     target = {"device_id": device_id(hass, MANUAL_SUB)}
     response = await call(
         hass,
-        "renew",
+        "record_payment",
         {
             **target,
             "amount": "3.00",
             "payment_method": "alipay",
             "paid_at": "2026-11-25T10:00:00+00:00",
+            "paid_amount": 21.5,
+            "paid_currency": "cny",
         },
         return_response=True,
     )
-    assert response["renewal"]["outcome"] == "succeeded"
-    assert response["renewal"]["method"] == "alipay"
+    payment = response["payment"]
+    assert (payment["outcome"], payment["kind"], payment["method"]) == (
+        "succeeded",
+        "recorded",
+        "alipay",
+    )
+    assert (payment["paid_amount"], payment["paid_currency"]) == ("21.5", "CNY")
+    assert payment["verification"] is None
     ledger = entry.subentries[MANUAL_SUB].data[CONF_LEDGER]
     assert ledger["balance"] == "13.00"
     assert ledger["read_at"] == "2026-11-25T10:00:00+00:00"
     await hass.async_block_till_done()
     assert hass.states.get("sensor.ultra_balance").state == "13.00"  # type: ignore[union-attr]
-    # Without a date: now, with the number's first method and the plan's cost.
-    response = await call(hass, "renew", target, return_response=True)
-    assert response["renewal"]["amount"] == "3.00"
+    # Without a date: now, with the number's first method (card) and the plan's cost.
+    response = await call(hass, "record_payment", target, return_response=True)
+    assert (response["payment"]["amount"], response["payment"]["method"]) == ("3.00", "card")
     assert entry.subentries[MANUAL_SUB].data[CONF_LEDGER]["balance"] == "16.00"
+    history = entry.runtime_data.renewals.history
+    assert len(history.records(MANUAL_SUB)) == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"paid_at": "2026-11-01T00:00:00+00:00"}, "paid_before_reading"),
+        ({"paid_at": "2027-01-01T00:00:00+00:00"}, "paid_in_future"),
+        ({"amount": "0"}, "invalid_amount"),
+        ({"amount": "-3"}, "invalid_amount"),
+        ({"paid_amount": "0", "paid_currency": "CNY"}, "invalid_amount"),
+        ({"paid_amount": "21.50", "paid_currency": "yuan"}, "invalid_currency"),
+        ({"amount": "999999"}, "invalid_payment"),
+    ],
+)
+async def test_bad_payment_records_nothing(
+    hass: HomeAssistant, data: dict[str, Any], key: str
+) -> None:
+    entry = manual_entry()
+    await setup_entry(hass, entry)
+    before = dict(entry.subentries[MANUAL_SUB].data[CONF_LEDGER])
     with pytest.raises(ServiceValidationError) as err:
-        await call(hass, "renew", {**target, "paid_at": "2026-11-01T00:00:00+00:00"})
-    assert err.value.translation_key == "paid_before_reading"
+        await call(hass, "record_payment", {"device_id": device_id(hass, MANUAL_SUB), **data})
+    assert err.value.translation_key == key
+    assert entry.runtime_data.renewals.history.records() == []
+    assert entry.subentries[MANUAL_SUB].data[CONF_LEDGER] == before
+
+
+async def test_the_same_payment_is_recorded_once(hass: HomeAssistant, freezer: Any) -> None:
+    """Two presses of "I paid" (or an automation firing twice) state one payment."""
+    entry = manual_entry()
+    await setup_entry(hass, entry)
+    target = {"device_id": device_id(hass, MANUAL_SUB), "amount": "3.00"}
+    await call(hass, "record_payment", target)
     with pytest.raises(ServiceValidationError) as err:
-        await call(hass, "renew", {**target, "paid_at": "2027-01-01T00:00:00+00:00"})
-    assert err.value.translation_key == "paid_in_future"
+        await call(hass, "record_payment", target)
+    assert err.value.translation_key == "payment_already_recorded"
+    assert entry.subentries[MANUAL_SUB].data[CONF_LEDGER]["balance"] == "13.00"
+    # A second payment later is a second payment.
+    freezer.tick(timedelta(minutes=15))
+    await call(hass, "record_payment", target)
+    assert len(entry.runtime_data.renewals.history.records()) == 2
+    assert entry.subentries[MANUAL_SUB].data[CONF_LEDGER]["balance"] == "16.00"
 
 
 async def test_manual_activity_and_balance(hass: HomeAssistant) -> None:
@@ -175,7 +236,7 @@ async def test_get_history(hass: HomeAssistant, sim: CarrierSim) -> None:
     await setup_entry(hass, bridge_entry(sim))
     await setup_entry(hass, manual_entry())
     await call(hass, "renew", {"device_id": device_id(hass, SUB)})
-    await call(hass, "renew", {"device_id": device_id(hass, MANUAL_SUB)})
+    await call(hass, "record_payment", {"device_id": device_id(hass, MANUAL_SUB)})
     everything = await call(hass, "get_history", {}, return_response=True)
     assert [r["name"] for r in everything["renewals"]] == ["Tello", "Ultra"]
     one = await call(

@@ -39,7 +39,7 @@ async def test_demo_round_trip() -> None:
     provider.fail_next = ProviderConnectionError("boom")
     with pytest.raises(ProviderConnectionError):
         await provider.async_fetch()
-    provider.record_activity("demo-3")
+    provider.record_activity("demo-3", NOW)
     line = (await provider.async_fetch()).lines["demo-3"]
     assert line.last_activity == NOW
     assert line.plan_expiry is not None

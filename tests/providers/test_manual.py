@@ -12,10 +12,9 @@ from custom_components.esim_keeper.keeper.model import CarrierStatus, PaymentMet
 from custom_components.esim_keeper.keeper.money import Money
 from custom_components.esim_keeper.keeper.providers.base import (
     LineNotFoundError,
-    PaymentDeclinedError,
     Provider,
     RenewalRequest,
-    RenewalStatus,
+    UnsupportedError,
 )
 from custom_components.esim_keeper.keeper.providers.manual import ManualLine, ManualProvider
 
@@ -61,42 +60,30 @@ async def test_fetch_projects_ledger() -> None:
     assert line.plan_expiry == T0 + timedelta(days=65)
 
 
-async def test_renew_records_payment_once() -> None:
+async def test_never_pays() -> None:
+    """A hand-kept line is paid at the carrier and recorded by the user: the provider itself
+    refuses to renew, and knows no renewal to look up."""
     clock = Clock()
-    provider = make(clock, balance="1.00", expiry_days=-2)  # expired, balance short
-    clock.now = T0 + timedelta(hours=1)
+    provider = make(clock, balance="1.00", expiry_days=-2)
+    before = provider.ledger("ultra")
     request = RenewalRequest("ultra", usd("5.00"), PaymentMethod.RETAIL_PIN, "pay-1")
-    result = await provider.async_renew(request)
-    assert result.status is RenewalStatus.SUCCEEDED
-    assert result.created_at == clock.now
-    ledger = provider.ledger("ultra")
-    assert ledger.balance == usd("3.00")  # 1 + 5 - 3 for the late renewal
-    assert ledger.plan_expiry == clock.now + timedelta(days=30)  # counted from the payment day
-    assert provider.ledgers == {"ultra": ledger}
-    assert await provider.async_renew(request) == result  # same key: recorded once
-    assert provider.ledger("ultra") == ledger
-    assert await provider.async_lookup_renewal("ultra", "pay-1") == result
-    assert await provider.async_lookup_renewal("other", "pay-1") is None
-    assert await provider.async_lookup_renewal("ultra", "nope") is None
+    with pytest.raises(UnsupportedError):
+        await provider.async_renew(request)
+    assert provider.ledger("ultra") == before
+    assert await provider.async_lookup_renewal("ultra", "pay-1") is None
+    assert not provider.capabilities.can_renew
+    assert provider.capabilities.records_payments
 
 
-async def test_renew_refusals() -> None:
-    provider = make(Clock())
+async def test_record_activity_never_moves_back() -> None:
+    clock = Clock()
+    provider = make(clock)
+    provider.record_activity("ultra", T0)
+    assert provider.ledger("ultra").last_activity == T0
+    provider.record_activity("ultra", T0 - timedelta(days=1))
+    assert provider.ledger("ultra").last_activity == T0
     with pytest.raises(LineNotFoundError):
-        await provider.async_renew(RenewalRequest("x", usd("1"), PaymentMethod.CARD, "a"))
-    eur = RenewalRequest("ultra", Money(Decimal(3), "EUR"), PaymentMethod.CARD, "b")
-    with pytest.raises(PaymentDeclinedError) as err:
-        await provider.async_renew(eur)
-    assert err.value.reason == "currency_mismatch"
-    with pytest.raises(PaymentDeclinedError, match="more than zero"):
-        await provider.async_renew(RenewalRequest("ultra", usd("0"), PaymentMethod.CARD, "c"))
-    huge = RenewalRequest("ultra", usd("999999"), PaymentMethod.CARD, "d")
-    provider.set_line(
-        "ultra", Ledger(usd("999999"), T0, T0 + timedelta(days=5)), PLAN, "+12025550101"
-    )
-    with pytest.raises(PaymentDeclinedError) as err:
-        await provider.async_renew(huge)
-    assert err.value.reason == "invalid_amount"
+        provider.record_activity("nope", T0)
 
 
 async def test_edit_lines() -> None:

@@ -96,6 +96,10 @@ class Capabilities:
     reports_activity: bool = False
     reports_expiry: bool = True
     lists_lines: bool = True  # False: numbers are entered by hand (Manual)
+    # Hand-kept numbers: the user pays the carrier and records it here; nothing is ever charged.
+    records_payments: bool = False
+    # The integration keeps the activity clock ("I used this number" moves it).
+    keeps_activity: bool = False
 
 
 @dataclass(frozen=True, slots=True)

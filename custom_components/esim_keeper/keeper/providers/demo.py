@@ -8,7 +8,7 @@ the account is created and follow the same keeper rules as real manual ledgers, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
@@ -86,6 +86,7 @@ class DemoProvider:
             PaymentMethod.WECHAT_PAY,
         ),
         reports_activity=True,
+        keeps_activity=True,
     )
 
     def __init__(self, clock: Callable[[], datetime], lines: tuple[DemoLine, ...] = DEMO_LINES):
@@ -160,13 +161,8 @@ class DemoProvider:
         self._take_failure()
         return self._renewals.get(idempotency_key)
 
-    def record_activity(self, line_id: str) -> None:
-        """The user made a call or sent a text on this line."""
+    def record_activity(self, line_id: str, at: datetime) -> None:
+        """The user made a call or sent a text on this line at ``at``."""
         ledger = self._ledgers[line_id]
-        self._ledgers[line_id] = Ledger(
-            balance=ledger.balance,
-            read_at=ledger.read_at,
-            plan_expiry=ledger.plan_expiry,
-            last_activity=self._clock(),
-            auto_deduct=ledger.auto_deduct,
-        )
+        if ledger.last_activity is None or at > ledger.last_activity:
+            self._ledgers[line_id] = replace(ledger, last_activity=at)

@@ -1,31 +1,30 @@
 """Manual provider: the user's own records, moved forward by the keeper rules. No network.
 
 Each line is a ``Ledger`` (a balance read at some instant and the plan expiry then), its
-``PlanRules`` and its phone number. A poll projects every ledger to now; a "renewal" records a
-payment the user made elsewhere (in the carrier's app, with a refill PIN, ...). After a renewal the
-updated ledger is available from ``ledger(line_id)`` / ``ledgers`` for the HA layer to persist.
+``PlanRules`` and its phone number. A poll projects every ledger to now. Nothing is ever paid here:
+the user pays the carrier (in its app, with a refill PIN, ...) and records it, and the HA layer
+hands the updated ledger in with ``set_line``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import NamedTuple
 
 from ..dates import require_aware
-from ..errors import KeeperError
-from ..lifecycle import Ledger, apply_payment, project_ledger
+from ..lifecycle import Ledger, project_ledger
 from ..model import CarrierStatus, LineSnapshot, PaymentMethod, PlanRules
 from .base import (
     AccountData,
     AccountInfo,
     Capabilities,
     LineNotFoundError,
-    PaymentDeclinedError,
     ProviderKind,
     RenewalRequest,
     RenewalResult,
-    succeeded,
+    UnsupportedError,
 )
 
 
@@ -38,15 +37,18 @@ class ManualLine(NamedTuple):
 
 
 class ManualProvider:
-    """The user's ledger as a provider. Renewing records a payment; nothing is charged."""
+    """The user's ledger as a provider. It never pays: the user pays the carrier and records the
+    payment (the HA layer's ``record_payment`` moves the ledger with ``apply_payment``)."""
 
     kind = ProviderKind.MANUAL
     capabilities = Capabilities(
-        can_renew=True,
+        can_renew=False,
         payment_methods=tuple(PaymentMethod),
         reports_activity=False,
         reports_expiry=True,
         lists_lines=False,
+        records_payments=True,
+        keeps_activity=True,
     )
 
     def __init__(
@@ -61,7 +63,6 @@ class ManualProvider:
         self._lines: dict[str, ManualLine] = {
             line_id: ManualLine(*line) for line_id, line in lines.items()
         }
-        self._results: dict[str, RenewalResult] = {}
         self._account_id = account_id
         self._title = title
 
@@ -77,6 +78,13 @@ class ManualProvider:
     def set_line(self, line_id: str, ledger: Ledger, plan: PlanRules, number: str) -> None:
         """Add a line, or replace its record (the user corrected the balance, ...)."""
         self._lines[line_id] = ManualLine(ledger, plan, number)
+
+    def record_activity(self, line_id: str, at: datetime) -> None:
+        """The user used the number at ``at`` (the activity clock never moves back)."""
+        line = self._get(line_id)
+        last = line.ledger.last_activity
+        if last is None or at > last:
+            self._lines[line_id] = line._replace(ledger=replace(line.ledger, last_activity=at))
 
     def remove_line(self, line_id: str) -> None:
         self._lines.pop(line_id, None)
@@ -110,29 +118,11 @@ class ManualProvider:
         return AccountData(lines=lines, fetched_at=now, requests=0)
 
     async def async_renew(self, request: RenewalRequest) -> RenewalResult:
-        """Record that the user paid ``request.amount``; the same key records it only once."""
-        if (done := self._results.get(request.idempotency_key)) is not None:
-            return done
-        line = self._get(request.line_id)
-        if request.amount.currency != line.plan.currency:
-            raise PaymentDeclinedError(
-                f"this line is kept in {line.plan.currency}, not {request.amount.currency}",
-                "currency_mismatch",
-            )
-        if request.amount.amount <= 0:
-            raise PaymentDeclinedError("a payment must be more than zero", "invalid_amount")
-        now = self._now()
-        try:
-            updated = apply_payment(line.ledger, line.plan, request.amount, now)
-        except KeeperError as err:  # e.g. a balance pushed over the plausible maximum
-            raise PaymentDeclinedError(str(err), err.key) from err
-        self._lines[request.line_id] = line._replace(ledger=updated)
-        result = succeeded(request, now, f"manual-{len(self._results) + 1}")
-        self._results[request.idempotency_key] = result
-        return result
+        """Never: a hand-kept number is paid at its carrier, and the user records the payment."""
+        raise UnsupportedError("hand-kept numbers are paid at the carrier, then recorded", "renew")
 
     async def async_lookup_renewal(
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
-        result = self._results.get(idempotency_key)
-        return result if result is not None and result.line_id == line_id else None
+        """Nothing was ever paid through this provider."""
+        return None

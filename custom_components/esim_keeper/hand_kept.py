@@ -1,0 +1,221 @@
+"""Hand-kept numbers: the user pays the carrier and tells us; we keep the record, never pay.
+
+A hand-kept number ("My own records") has a ledger: a balance read at some instant and the plan
+expiry then, moved forward by the keeper rules. The user changes it three ways, each an explicit
+statement: "I paid" (``record_payment``: a payment record, then the ledger), "the balance is now"
+(``set_balance``), "I used the number" (``record_activity``). A payment record is on disk before
+the ledger moves, and a record the ledger does not show yet (Home Assistant stopped in between)
+is applied when the account starts.
+
+Providers say what they allow through their capabilities: ``records_payments`` (a ledger the user
+keeps) and ``keeps_activity`` (the integration keeps the activity clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+from uuid import uuid4
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
+from .errors import invalid
+from .history import (
+    Attempt,
+    AttemptStatus,
+    Outcome,
+    PaymentHistory,
+    RecordKind,
+    RenewalRecord,
+)
+from .keeper.errors import KeeperError
+from .keeper.lifecycle import Ledger, apply_payment
+from .keeper.model import PaymentMethod, PlanRules
+from .keeper.money import Money
+from .keeper.payments import recorded_twice
+from .keeper.renewals import corrected_ledger
+from .lines import NumberConfig, async_save_ledger
+from .payments import PaymentState
+
+
+@runtime_checkable
+class LedgerBook(Protocol):
+    """A provider that holds the user's own records (the Manual provider)."""
+
+    def ledger(self, line_id: str) -> Ledger:
+        """One line's current ledger."""
+
+    def set_line(self, line_id: str, ledger: Ledger, plan: PlanRules, number: str) -> None:
+        """Replace one line's ledger."""
+
+
+@runtime_checkable
+class ActivityKeeper(Protocol):
+    """A provider whose activity clock the integration keeps."""
+
+    def record_activity(self, line_id: str, at: datetime) -> None:
+        """The user used the line at ``at``."""
+
+
+class HandKept:
+    """Records of one account's hand-kept numbers."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: EsimKeeperConfigEntry,
+        coordinator: AccountCoordinator,
+        history: PaymentHistory,
+        state: PaymentState,
+        number: Callable[[str], NumberConfig],
+        announce: Callable[[RenewalRecord, str], None],
+    ) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.coordinator = coordinator
+        self.history = history
+        self.state = state
+        self._number = number
+        self._announce = announce
+
+    def _book(self, config: NumberConfig) -> LedgerBook:
+        provider = self.coordinator.provider
+        if not provider.capabilities.records_payments or not isinstance(provider, LedgerBook):
+            raise invalid("hand_kept_only", name=config.name)
+        return provider
+
+    def _save(self, config: NumberConfig, book: LedgerBook, ledger: Ledger) -> None:
+        book.set_line(config.line_id, ledger, config.plan, config.number)
+        async_save_ledger(self.hass, self.entry, config.subentry_id, ledger)
+
+    # --- payments ----------------------------------------------------------------------------
+
+    def default_amount(self, config: NumberConfig) -> Money:
+        """The next renewal's cost (from the last poll, else the plan)."""
+        state = self.coordinator.data
+        data = state.numbers.get(config.subentry_id) if state is not None else None
+        return data.status.next_renewal_cost if data else config.plan.renewal_cost
+
+    async def async_record_payment(
+        self,
+        subentry_id: str,
+        *,
+        amount: Money | None = None,
+        paid_at: datetime | None = None,
+        method: PaymentMethod | None = None,
+        paid: Money | None = None,
+        source: str,
+    ) -> RenewalRecord:
+        """The user paid the carrier: record it, then move the number's ledger.
+
+        Raises ServiceValidationError (nothing changed) for a number that is not hand-kept, an
+        amount that is not a positive amount in the plan's currency, a time in the future or
+        before the last balance reading, or the same payment recorded twice.
+        """
+        config = self._number(subentry_id)
+        book = self._book(config)
+        now = dt_util.utcnow()
+        amount = amount if amount is not None else self.default_amount(config)
+        paid_at = paid_at or now
+        if amount.currency != config.currency or amount.amount <= 0:
+            raise invalid("invalid_amount", amount=str(amount))
+        if paid is not None and paid.amount <= 0:
+            raise invalid("invalid_amount", amount=str(paid))
+        if paid_at > now:
+            raise invalid("paid_in_future")
+        async with self.state.lock(config.number):
+            ledger = book.ledger(config.line_id)
+            if paid_at < ledger.read_at:
+                raise invalid("paid_before_reading", read_at=ledger.read_at.isoformat())
+            earlier = [
+                (r.paid_at, r.amount)
+                for r in self.history.records(subentry_id)
+                if r.kind is RecordKind.RECORDED and r.paid_at is not None
+            ]
+            if recorded_twice(earlier, paid_at, amount):
+                raise invalid("payment_already_recorded", name=config.name, amount=str(amount))
+            try:
+                updated = apply_payment(ledger, config.plan, amount, paid_at)
+            except KeeperError as err:
+                raise invalid("invalid_payment", error=str(err)) from err
+            chosen = method or next(iter(config.renewal.payment_methods), PaymentMethod.CARD)
+            record = RenewalRecord(
+                renewal_id=uuid4().hex,
+                subentry_id=subentry_id,
+                line_id=config.line_id,
+                source=source,
+                amount=amount,
+                created_at=now,
+                outcome=Outcome.SUCCEEDED,
+                attempts=[
+                    Attempt(
+                        key=f"recorded-{uuid4().hex}",
+                        method=chosen,
+                        started_at=paid_at,
+                        status=AttemptStatus.SUCCEEDED,
+                        finished_at=now,
+                    )
+                ],
+                paid_at=paid_at,
+                number=config.number,
+                kind=RecordKind.RECORDED,
+                paid=paid,
+            )
+            await self.history.async_add(record)  # on disk before the ledger moves
+            self._save(config, book, updated)
+        self._announce(record, "recorded")
+        await self.coordinator.async_refresh()
+        return record
+
+    async def async_reconcile(self) -> None:
+        """Apply recorded payments the ledger does not show yet (Home Assistant stopped between
+        writing the record and the ledger). A payment moves the ledger's reading to its time,
+        so a record paid after the reading is one the ledger has not seen."""
+        provider = self.coordinator.provider
+        if not provider.capabilities.records_payments or not isinstance(provider, LedgerBook):
+            return
+        for config in self.coordinator.numbers.values():
+            for record in reversed(self.history.records(config.subentry_id)):
+                ledger = provider.ledger(config.line_id)
+                if (
+                    record.kind is not RecordKind.RECORDED
+                    or record.paid_at is None
+                    or record.paid_at <= ledger.read_at
+                ):
+                    continue
+                try:
+                    updated = apply_payment(ledger, config.plan, record.amount, record.paid_at)
+                except KeeperError:
+                    continue  # kept in the history; the ledger was changed by hand since
+                self._save(config, provider, updated)
+
+    # --- readings and activity -----------------------------------------------------------------
+
+    async def async_set_balance(
+        self, subentry_id: str, balance: Money, plan_expiry: datetime | None
+    ) -> None:
+        """Correct a hand-kept number's ledger from a reading in the carrier's app or SMS."""
+        config = self._number(subentry_id)
+        book = self._book(config)
+        try:
+            ledger = corrected_ledger(
+                book.ledger(config.line_id), config.plan, balance, dt_util.utcnow(), plan_expiry
+            )
+        except KeeperError as err:
+            raise invalid("invalid_reading", error=str(err)) from err
+        self._save(config, book, ledger)
+        await self.coordinator.async_refresh()
+
+    async def async_record_activity(self, subentry_id: str) -> None:
+        """The user made a call or sent a text: the activity clock restarts now."""
+        config = self._number(subentry_id)
+        provider = self.coordinator.provider
+        if not provider.capabilities.keeps_activity or not isinstance(provider, ActivityKeeper):
+            raise invalid("activity_unsupported", name=config.name)
+        provider.record_activity(config.line_id, dt_util.utcnow())
+        if provider.capabilities.records_payments and isinstance(provider, LedgerBook):
+            async_save_ledger(self.hass, self.entry, subentry_id, provider.ledger(config.line_id))
+        await self.coordinator.async_refresh()
