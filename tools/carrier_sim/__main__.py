@@ -26,7 +26,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="ROUTE=SPEC",
-        help="inject a fault, e.g. bridge.listLines=503 or '*=latency:0.5' (repeatable)",
+        help=(
+            "inject a fault, e.g. bridge.listLines=503, '*=latency:0.5' or "
+            "bridge.createRenewal=commit_late:30 (repeatable; see tools/carrier_sim/faults.py)"
+        ),
     )
     parser.add_argument("--bridge-token", default=DEFAULT_BRIDGE_TOKEN)
     parser.add_argument("--telnyx-key", default=DEFAULT_TELNYX_API_KEY)

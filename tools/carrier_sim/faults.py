@@ -3,7 +3,8 @@
 ``ROUTE=SPEC`` where ROUTE is a route name (``bridge.listLines``, ``twilio.balance``, ...) or ``*``
 for every carrier route, and SPEC is one of::
 
-    latency:SECONDS      answer normally, SECONDS late
+    latency:SECONDS      read the request (body included), wait SECONDS, then run it and answer:
+                         a client that times out meanwhile does not stop it (a renewal commits)
     500 | 502 | 503 ...  answer with that 5xx status and an error body  (also: error:503)
     429[:SECONDS]        rate limited, Retry-After in seconds (default 1)
     429:date[:SECONDS]   rate limited, Retry-After as an HTTP date SECONDS ahead
@@ -11,6 +12,17 @@ for every carrier route, and SPEC is one of::
     truncate             200 whose body stops half way (Content-Length promises more)
     drop                 close the connection without answering (nothing is committed)
     commit_drop          run the request (a renewal is committed), then close without answering
+    commit_late[:SECONDS]
+                         bridge.createRenewal: read the request, record the key as ``pending``
+                         (a lookup, or a repeat of the same key, answers pending / 202), wait
+                         SECONDS, then commit it (succeeded or declined by the line's rules) and
+                         answer, normally long after the client gave up. SECONDS defaults to
+                         COMMIT_LATE_SECONDS (30), past any client timeout (at most 20 s). On
+                         other routes it is the same as latency:SECONDS.
+
+Handlers survive a client that hangs up, as a real server's do. ``CarrierSim.stop`` lets a waiting
+handler finish within its shutdown timeout and cancels it after that (a cancelled commit_late key
+stays ``pending``: the bridge died while the carrier call was in flight).
 
 Append ``*N`` to apply a fault to the next N requests only (``bridge.createRenewal=commit_drop*1``).
 """
@@ -29,6 +41,11 @@ class FaultKind(StrEnum):
     TRUNCATE = "truncate"
     DROP = "drop"
     COMMIT_DROP = "commit_drop"
+    COMMIT_LATE = "commit_late"
+
+
+# commit_late's default wait: clearly past the client's request timeout (at most 20 s).
+COMMIT_LATE_SECONDS = 30.0
 
 
 class FaultSpecError(ValueError):
@@ -38,7 +55,7 @@ class FaultSpecError(ValueError):
 @dataclass(slots=True)
 class Fault:
     kind: FaultKind
-    seconds: float = 0.0  # latency, or the Retry-After delay
+    seconds: float = 0.0  # latency, the Retry-After delay, or commit_late's wait
     status: int = 503
     retry_after_date: bool = False
     remaining: int | None = None  # None: until cleared
@@ -84,6 +101,10 @@ def parse_fault(spec: str) -> Fault:
         if not code_text.isdigit() or not 500 <= int(code_text) <= 599:
             raise FaultSpecError(f"{spec!r}: an error fault needs a 5xx status")
         fault = Fault(FaultKind.ERROR, status=int(code_text))
+    elif head == "commit_late":
+        fault = Fault(
+            FaultKind.COMMIT_LATE, seconds=_seconds(rest) if rest else COMMIT_LATE_SECONDS
+        )
     elif not rest and head in ("malformed", "truncate", "drop", "commit_drop"):
         fault = Fault(FaultKind(head))
     else:

@@ -41,6 +41,13 @@ TWILIO_PREFIX = "/2010-04-01/Accounts/{sid}"
 _KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 STATE_KEY = web.AppKey("state", SimState)
 CLOCK_KEY: web.AppKey[Clock] = web.AppKey("clock")
+# The connection tasks that have run a request, so that stop() can wait for (or cancel) handlers
+# that outlived their client: those are no longer known to aiohttp's own shutdown.
+TASKS_KEY: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("tasks")
+# commit_late: seconds the carrier takes to answer a renewal (set per request by the fault).
+CARRIER_DELAY_KEY = web.RequestKey("carrier_delay", float)
+# Seconds stop() gives live and orphaned handlers before cancelling them.
+SHUTDOWN_TIMEOUT = 0.5
 
 
 def _money(amount: Decimal, currency: str) -> dict[str, str]:
@@ -196,11 +203,24 @@ async def create_renewal(request: web.Request) -> web.Response:
     ):
         return bridge_error(422, "invalid_request", "invalid amount, currency or method")
     try:
-        renewal, created = state.renew(
+        renewal, created = state.begin_renewal(
             line, key, amount, currency, method, request.app[CLOCK_KEY]()
         )
     except RenewalConflictError:
         return bridge_error(409, "idempotency_conflict", "key reused for a different renewal")
+    if created:
+        # The key is recorded (pending) before the carrier is called. A slow carrier (the
+        # commit_late fault) leaves it pending meanwhile: lookups and repeats answer pending.
+        if (delay := request.get(CARRIER_DELAY_KEY)) is not None:
+            await asyncio.sleep(delay)
+        state.finish_renewal(renewal, line, request.app[CLOCK_KEY]())
+    return _renewal_answer(renewal, created)
+
+
+def _renewal_answer(renewal: SimRenewal, created: bool) -> web.Response:
+    """201 made now, 200 a finished key's first result, 202 in flight, 402 declined."""
+    if renewal.status == "pending":
+        return _json(_bridge_renewal(renewal), 202)
     if renewal.status == "declined":
         return bridge_error(
             402, "payment_declined", "the payment was declined", renewal.decline_reason
@@ -388,7 +408,15 @@ async def _apply(
 ) -> web.StreamResponse:
     match fault.kind:
         case FaultKind.LATENCY:
+            await request.read()  # the request arrived in full; only the answer is late
             await asyncio.sleep(fault.seconds)
+            return await run(request)
+        case FaultKind.COMMIT_LATE:
+            await request.read()
+            if route != "bridge.createRenewal":
+                await asyncio.sleep(fault.seconds)
+                return await run(request)
+            request[CARRIER_DELAY_KEY] = fault.seconds
             return await run(request)
         case FaultKind.ERROR:
             return _error_for(route, fault.status, "simulated server error")
@@ -414,6 +442,10 @@ async def _apply(
 
 @web.middleware
 async def _carrier_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    tasks = request.app[TASKS_KEY]
+    if (task := request.task) not in tasks:
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
     route = request.match_info.route.name
     if route is None or route.startswith("sim."):
         return await handler(request)
@@ -556,6 +588,7 @@ def build_app(state: SimState, clock: Clock | None = None) -> web.Application:
     app = web.Application(middlewares=[_carrier_middleware])
     app[STATE_KEY] = state
     app[CLOCK_KEY] = clock or (lambda: datetime.now(UTC))
+    app[TASKS_KEY] = set()
     add = app.router.add_route
     add("GET", "/v1/account", get_account, name="bridge.getAccount")
     add("GET", "/v1/lines", list_lines, name="bridge.listLines")
@@ -607,12 +640,14 @@ class CarrierSim:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on ``host:port`` (0: an ephemeral port); returns the base URL."""
+        # Handlers survive a client that hangs up, as a real server's do: a renewal whose client
+        # timed out still commits (stop() waits for, then cancels, what is left).
         runner = web.AppRunner(
             self.app,
             handle_signals=False,
             access_log=None,
-            shutdown_timeout=0.5,
-            handler_cancellation=True,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+            handler_cancellation=False,
         )
         await runner.setup()
         site = web.TCPSite(runner, host, port)
@@ -623,9 +658,21 @@ class CarrierSim:
         return self.base_url
 
     async def stop(self) -> None:
+        """Stop serving. Handlers still running (a connected client's, or one whose client hung
+        up, such as a commit_late renewal) get SHUTDOWN_TIMEOUT seconds to finish, then are
+        cancelled; stop() never waits longer than about twice that."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        current = asyncio.current_task()
+        tasks = {task for task in self.app[TASKS_KEY] if not task.done() and task is not current}
+        if not tasks:
+            return
+        _, left = await asyncio.wait(tasks, timeout=SHUTDOWN_TIMEOUT)
+        for task in left:
+            task.cancel()
+        if left:
+            await asyncio.wait(left)
 
     def set_fault(self, route: str, spec: str | None) -> None:
         """Set (or with None clear) the fault of ``route``; same syntax as --fault."""

@@ -64,7 +64,7 @@ class SimRenewal:
     id: str
     idempotency_key: str
     line_id: str
-    status: str  # succeeded | declined
+    status: str  # pending (recorded, the carrier call in flight) | succeeded | declined
     amount: Decimal
     currency: str
     method: str
@@ -139,6 +139,67 @@ class SimState:
                 del self.faults[key]
         return fault
 
+    def begin_renewal(
+        self,
+        line: SimLine,
+        key: str,
+        amount: Decimal,
+        currency: str,
+        method: str,
+        now: datetime,
+    ) -> tuple[SimRenewal, bool]:
+        """Record ``key`` as ``pending`` before the carrier is called: (its renewal, True if this
+        call recorded it). A key seen before is returned as it stands (pending or finished);
+        RenewalConflictError if it was recorded for another line, amount, currency or method.
+        Synchronous, so atomic per key on the event loop."""
+        if (seen := self.renewals.get(key)) is not None:
+            if (seen.line_id, seen.amount, seen.currency, seen.method) != (
+                line.id,
+                amount,
+                currency,
+                method,
+            ):
+                raise RenewalConflictError(key)
+            return seen, False
+        renewal = SimRenewal(
+            id=f"rn_{len(self.renewals) + 1}",
+            idempotency_key=key,
+            line_id=line.id,
+            status="pending",
+            amount=amount,
+            currency=currency,
+            method=method,
+            created_at=now.replace(microsecond=0),
+        )
+        self.renewals[key] = renewal
+        return renewal, True
+
+    def finish_renewal(self, renewal: SimRenewal, line: SimLine, now: datetime) -> SimRenewal:
+        """The carrier answers a pending renewal: succeeded or declined by the line's rules as they
+        are now. A renewal that is no longer pending, or no longer in this state (a reset while
+        the carrier call was in flight), is left alone."""
+        if renewal.status != "pending" or self.renewals.get(renewal.idempotency_key) is not renewal:
+            return renewal
+        reason = line.decline_reason
+        if reason is None and line.status == "deleted":
+            reason = "line_deleted"
+        if reason is None and renewal.method == "carrier_balance" and line.balance < renewal.amount:
+            reason = "insufficient_funds"
+        if reason is not None:
+            renewal.status = "declined"
+            renewal.decline_reason = reason
+            return renewal
+        if renewal.method == "carrier_balance":
+            line.balance -= renewal.amount
+        line.plan_expiry = max(line.plan_expiry, now.replace(microsecond=0)) + timedelta(
+            days=line.cycle_days
+        )
+        line.status = "active"
+        line.charges += 1
+        self.charges_total += 1
+        renewal.status = "succeeded"
+        return renewal
+
     def renew(
         self,
         line: SimLine,
@@ -148,43 +209,18 @@ class SimState:
         method: str,
         now: datetime,
     ) -> tuple[SimRenewal, bool]:
-        """Pay once per key: (the renewal, True if it was created by this call)."""
-        if (done := self.renewals.get(key)) is not None:
-            if (done.line_id, done.amount, done.currency, done.method) != (
-                line.id,
-                amount,
-                currency,
-                method,
-            ):
-                raise RenewalConflictError(key)
-            return done, False
-        reason = line.decline_reason
-        if reason is None and line.status == "deleted":
-            reason = "line_deleted"
-        if reason is None and method == "carrier_balance" and line.balance < amount:
-            reason = "insufficient_funds"
-        renewal = SimRenewal(
-            id=f"rn_{len(self.renewals) + 1}",
-            idempotency_key=key,
-            line_id=line.id,
-            status="declined" if reason else "succeeded",
-            amount=amount,
-            currency=currency,
-            method=method,
-            created_at=now.replace(microsecond=0),
-            decline_reason=reason,
-        )
-        if reason is None:
-            if method == "carrier_balance":
-                line.balance -= amount
-            line.plan_expiry = max(line.plan_expiry, now.replace(microsecond=0)) + timedelta(
-                days=line.cycle_days
-            )
-            line.status = "active"
-            line.charges += 1
-            self.charges_total += 1
-        self.renewals[key] = renewal
-        return renewal, True
+        """Pay once per key: (the renewal, True if it was created by this call). The key is
+        recorded pending, then finished at once; a key seen before comes back as it stands
+        (pending while another request for it is still with the carrier)."""
+        renewal, created = self.begin_renewal(line, key, amount, currency, method, now)
+        if created:
+            self.finish_renewal(renewal, line, now)
+        return renewal, created
+
+    def renewals_by_status(self) -> dict[str, int]:
+        """How many renewals are pending, succeeded and declined."""
+        counts = Counter(renewal.status for renewal in self.renewals.values())
+        return {status: counts[status] for status in ("pending", "succeeded", "declined")}
 
     def to_json(self) -> dict[str, object]:
         """Everything a test or script wants to assert on (GET /_sim/state)."""
@@ -204,6 +240,7 @@ class SimState:
             "account_balance": str(self.account_balance.quantize(CENT)),
             "charges_total": self.charges_total,
             "renewals": len(self.renewals),
+            "renewals_by_status": self.renewals_by_status(),
             "requests": dict(self.requests),
             "faults": {route: fault.to_json() for route, fault in self.faults.items()},
             "revoked": sorted(self.revoked),

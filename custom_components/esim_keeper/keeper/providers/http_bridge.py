@@ -201,7 +201,15 @@ class HttpBridgeProvider:
 
     async def async_renew(self, request: RenewalRequest) -> RenewalResult:
         """POST one renewal. Never retried here: on a connection error the outcome is unknown and
-        the caller looks the key up with async_lookup_renewal."""
+        the caller settles the key with async_lookup_renewal or by sending the same request (same
+        key) again.
+
+        201/200: the renewal as the bridge reports it (200 is a finished key's first result).
+        202: the key is in flight at the bridge: a PENDING result, whatever its body's status
+        says (never read as "not charged"). 402: PaymentDeclinedError (also for a repeat of a
+        declined key). 404: LineNotFoundError. 409/422: InvalidResponseError (refused, nothing
+        charged for this request).
+        """
         _check_key(request.idempotency_key)
         resp = await self._http.request(
             "POST",
@@ -227,7 +235,7 @@ class HttpBridgeProvider:
         if resp.status in (409, 422):
             code, message, _ = self._error(resp)
             raise InvalidResponseError(f"the bridge refused the renewal ({code}): {message}")
-        result = self._renewal(resp.data)
+        result = self._renewal(resp.data, pending=resp.status == 202)
         if result.idempotency_key != request.idempotency_key or result.line_id != request.line_id:
             raise InvalidResponseError("the bridge answered for a different renewal")
         return result
@@ -235,6 +243,9 @@ class HttpBridgeProvider:
     async def async_lookup_renewal(
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
+        """The renewal recorded under this key: SUCCEEDED, DECLINED or PENDING (in flight at the
+        bridge). None on 404: the bridge has not received the key (yet); a request still
+        travelling may arrive later, so None alone does not mean "not charged"."""
         _check_key(idempotency_key)
         resp = await self._http.request(
             "GET",
@@ -244,7 +255,7 @@ class HttpBridgeProvider:
         )
         if resp.status == 404:
             return None
-        result = self._renewal(resp.data)
+        result = self._renewal(resp.data, pending=resp.status == 202)
         if result.idempotency_key != idempotency_key:
             raise InvalidResponseError("the bridge answered for a different renewal")
         return result
@@ -261,12 +272,16 @@ class HttpBridgeProvider:
             return f"http_{resp.status}", f"HTTP {resp.status}", None
         return code, message, reason
 
-    def _renewal(self, data: object) -> RenewalResult:
+    def _renewal(self, data: object, *, pending: bool = False) -> RenewalResult:
+        """A Renewal body. ``pending``: the answer was 202 (the key is in flight), so the result is
+        PENDING even if the body claims an outcome: an in-flight key is never settled by it."""
         obj = as_object(data, "renewal")
         status = get_str(obj, "status", "renewal", max_len=32)
         method = get_str(obj, "method", "renewal", max_len=32)
         if status not in _RENEWAL_STATUSES or method not in _METHODS:
             raise InvalidResponseError("renewal.status or renewal.method is not one we know")
+        if pending:
+            status = RenewalStatus.PENDING.value
         money = as_object(obj.get("amount"), "renewal.amount")
         return RenewalResult(
             idempotency_key=get_str(obj, "idempotency_key", "renewal", max_len=128),
