@@ -220,16 +220,24 @@ def corrected_ledger(
 ) -> Ledger:
     """The ledger after the user read ``balance`` (and maybe the expiry) in the carrier's app.
 
-    Without an expiry, the one the ledger projects to ``at`` is kept. A reading is the new
-    starting point of the projection.
+    Without an expiry, the one the ledger projects to ``at`` is kept; with carrier autopay, the
+    recorded one (a balance reading confirms no assumed autopay charge). A reading is the new
+    starting point of the projection. An expiry read in the carrier's app is the carrier's word:
+    it ends an "autopay failed" statement.
     """
     require_aware(at, "reading time")
     if balance.currency != plan.currency:
         raise InvalidAmountError(f"this number is kept in {plan.currency}")
+    if plan_expiry is not None:
+        require_aware(plan_expiry, "plan expiry")
+        return replace(
+            ledger, balance=balance, read_at=at, plan_expiry=plan_expiry, autopay_failed=False
+        )
     expiry = (
-        plan_expiry if plan_expiry is not None else project_ledger(ledger, plan, at).plan_expiry
+        ledger.plan_expiry
+        if ledger.carrier_autopay
+        else project_ledger(ledger, plan, at).plan_expiry
     )
-    require_aware(expiry, "plan expiry")
     return replace(ledger, balance=balance, read_at=at, plan_expiry=expiry)
 
 
