@@ -313,7 +313,12 @@ def test_status_holds_until_the_instant_it_names(
         data.draw(st.sampled_from(CarrierStatus)),
         data.draw(st.none() | st.booleans()),
     )
-    snapshot = _snapshot(now, parts)
+    # Carrier autopay (the card pays, the expiry may be assumed) switches at the same instants.
+    snapshot = replace(
+        _snapshot(now, parts),
+        carrier_autopay=data.draw(st.booleans()),
+        expiry_assumed=data.draw(st.booleans()),
+    )
     until = status_holds_until(snapshot, plan, now, warn_days=warn_days)
     assert until > now
     status = compute_status(snapshot, plan, now, warn_days=warn_days)

@@ -10,7 +10,7 @@ import pytest
 
 from custom_components.esim_keeper.keeper.errors import InvalidAmountError, InvalidLeadDaysError
 from custom_components.esim_keeper.keeper.lifecycle import Ledger, compute_status
-from custom_components.esim_keeper.keeper.model import LineSnapshot, PlanRules
+from custom_components.esim_keeper.keeper.model import LineSnapshot, LineStatus, PlanRules
 from custom_components.esim_keeper.keeper.money import Money
 from custom_components.esim_keeper.keeper.renewals import (
     auto_renew_due,
@@ -81,35 +81,58 @@ def test_auto_renew_days_before_and_balance_short() -> None:
         )
 
 
-def test_auto_renew_scheduled() -> None:
-    s = status(20)
-    assert auto_renew_due(
-        "scheduled", s, PLAN, NOW, days_before=0, day_of_month=26, last_success=None
-    )
-    assert not auto_renew_due(
-        "scheduled", s, PLAN, NOW, days_before=0, day_of_month=27, last_success=None
-    )
-    assert not auto_renew_due(
-        "scheduled",
-        s,
-        PLAN,
-        NOW,
-        days_before=0,
-        day_of_month=26,
-        last_success=NOW - timedelta(hours=1),
-    )
+def test_auto_renew_scheduled_without_expiry_pays_once_a_month() -> None:
+    """With the expiry unknown the scheduled rule is the old one: once a month, from day D."""
+    s = replace(status(20), plan_expiry=None)
+
+    def due(day: int, last: datetime | None) -> bool:
+        return auto_renew_due(
+            "scheduled", s, PLAN, NOW, days_before=0, day_of_month=day, last_success=last
+        )
+
+    assert due(26, None)
+    assert not due(27, NOW - timedelta(days=20))  # paid since Oct 27, the last scheduled day
+    # Oct 27 was missed (the old rule waited for Nov 27): caught up now.
+    assert due(27, NOW - timedelta(days=40))
+    assert due(27, None)
+    assert not due(26, NOW - timedelta(hours=1))
     # Missed while Home Assistant was off: caught up later in the month.
-    assert auto_renew_due(
-        "scheduled",
-        s,
-        PLAN,
-        NOW,
-        days_before=0,
-        day_of_month=3,
-        last_success=NOW - timedelta(days=40),
-    )
+    assert due(3, NOW - timedelta(days=40))
     with pytest.raises(InvalidLeadDaysError):
-        auto_renew_due("scheduled", s, PLAN, NOW, days_before=0, day_of_month=31, last_success=None)
+        due(31, None)
+
+
+def test_auto_renew_scheduled_keeps_the_plan_covered() -> None:
+    """Day 26 (NOW is Nov 26 in New York): pay for every expiry up to the end of Dec 26.
+
+    The old rule paid on day 26 whatever the expiry; it now pays when the plan would otherwise
+    end before the next scheduled day is over, and not when it is covered past it.
+    """
+
+    def due(s: LineStatus, last: datetime | None = None) -> bool:
+        return auto_renew_due(
+            "scheduled", s, PLAN, NOW, days_before=0, day_of_month=26, last_success=last
+        )
+
+    assert due(status(20, "0.00"))  # Dec 16: before Dec 26
+    assert due(status(30, "0.00"))  # Dec 26 04:00 New York: on the next scheduled day
+    assert not due(status(31, "0.00"))  # Dec 27: covered past the next scheduled day
+    assert not due(status(20, "20.00"))  # the wallet funds four more cycles
+    assert due(status(20, "1.00"))  # not enough for one renewal
+    # A success an hour ago that the carrier does not show yet does not hide a short plan, but
+    # the HA layer waits for the payment to be verified before asking again.
+    assert due(status(20, "0.00"), NOW - timedelta(hours=1))
+    # Expired (in grace): renewed once; a success after the expiry is not paid again.
+    assert due(status(-1, "0.00"))
+    assert not due(status(-1, "0.00"), NOW - timedelta(hours=1))
+    assert not due(status(-10, "0.00"))  # lost
+    # Other days: only what the next scheduled day needs.
+    assert auto_renew_due(
+        "scheduled", status(5, "0"), PLAN, NOW, days_before=0, day_of_month=3, last_success=None
+    )
+    assert not auto_renew_due(
+        "scheduled", status(9, "0"), PLAN, NOW, days_before=0, day_of_month=3, last_success=None
+    )
 
 
 def test_renewal_visible() -> None:

@@ -55,6 +55,12 @@ class InvalidLedgerError(KeeperError):
     key = "invalid_ledger"
 
 
+class NothingAssumedError(InvalidLedgerError):
+    """Confirming or failing an autopay charge when no cycle is assumed paid."""
+
+    key = "nothing_assumed"
+
+
 class InvalidLeadDaysError(KeeperError):
     """Reminder lead days are not whole numbers of days in the accepted range."""
 

@@ -15,6 +15,7 @@ from .errors import (
     InvalidLeadDaysError,
     InvalidLedgerError,
     InvalidPlanError,
+    NothingAssumedError,
 )
 from .model import (
     CarrierStatus,
@@ -42,6 +43,13 @@ class Ledger:
 
     Carriers without an API deduct the renewal cost from the balance on each expiry; projecting the
     ledger gives today's balance and expiry without anyone reading them again.
+
+    ``carrier_autopay``: the carrier charges the user's card every cycle (Tello, US Mobile, Mint).
+    The balance then pays nothing (no auto-deduct); each cycle end is *assumed* paid until the
+    user confirms it (``confirm_autopay``) or says it failed (``autopay_failed``). ``plan_expiry``
+    is always the recorded one: a carrier's or the user's word, never an assumption.
+    ``autopay_failed``: the user said the charge at the recorded expiry failed; nothing is assumed
+    until a payment is recorded.
     """
 
     balance: Money
@@ -49,8 +57,17 @@ class Ledger:
     plan_expiry: datetime
     last_activity: datetime | None = None
     auto_deduct: bool = True
+    carrier_autopay: bool = False
+    autopay_failed: bool = False
 
     def __post_init__(self) -> None:
+        for flag, what in (
+            (self.auto_deduct, "auto_deduct"),
+            (self.carrier_autopay, "carrier_autopay"),
+            (self.autopay_failed, "autopay_failed"),
+        ):
+            if not isinstance(flag, bool):
+                raise InvalidLedgerError(f"{what} must be True or False")
         require_aware(self.read_at, "balance reading time")
         require_aware(self.plan_expiry, "plan expiry")
         if self.last_activity is not None:
@@ -71,6 +88,10 @@ class Projection:
     plan_expiry: datetime
     renewals: int  # automatic deductions applied since the reading
     funded_until: datetime | None  # when the balance stops paying (None: free plan)
+    # Cycle ends the carrier's autopay is assumed to have charged, nobody having confirmed it.
+    assumed_cycles: int = 0
+    # The first of them (the ledger's recorded expiry) when any; None when nothing is assumed.
+    assumed_since: datetime | None = None
 
 
 def _renewals_due(expiry: datetime, plan: PlanRules, now: datetime) -> int:
@@ -95,12 +116,32 @@ def project_ledger(ledger: Ledger, plan: PlanRules, now: datetime) -> Projection
     Nothing is deducted before the reading. A ledger read while the plan had already expired but
     with enough money (a late top-up) renews at the reading and counts the new cycle from it, unless
     the number was already past its loss date then. ``now`` before the reading projects nothing.
+
+    With ``carrier_autopay`` the card pays instead: the balance is never touched, and unless the
+    user said the autopay failed, every cycle end at or before ``now`` (counted from the recorded
+    expiry) moves the expiry one cycle as *assumed* (``assumed_cycles``, from ``assumed_since``).
+    A free plan charges nothing, so its cycles renew without anything to assume or confirm.
     """
     require_aware(now, "now")
     cost = plan.renewal_cost
     balance = ledger.balance
     expiry = ledger.plan_expiry
     done = 0
+    if ledger.carrier_autopay:
+        count = 0 if ledger.autopay_failed else _renewals_due(expiry, plan, now)
+        moved = add_days(expiry, count * plan.cycle_days, plan.tz)
+        covered = balance.cycles_covered(cost)
+        funded = None if covered is None else _runway_end(moved, covered, plan)
+        if count and cost.amount == 0:
+            return Projection(balance, moved, count, funded)
+        return Projection(
+            balance=balance,
+            plan_expiry=moved,
+            renewals=0,
+            funded_until=funded,
+            assumed_cycles=count,
+            assumed_since=expiry if count else None,
+        )
     if ledger.auto_deduct and now >= ledger.read_at:
         read_at = ledger.read_at
         due = _renewals_due(expiry, plan, now)
@@ -149,21 +190,70 @@ def apply_payment(ledger: Ledger, plan: PlanRules, amount: Money, paid_at: datet
     If the line had expired for lack of money, the payment renews it from the payment day, as long
     as the number still exists (before its loss date). A payment dated before the ledger's reading
     is refused (InvalidLedgerError): the reading already includes it or the order is wrong.
+
+    With carrier autopay the payment starts from the *recorded* expiry: it never confirms a cycle
+    the autopay is only assumed to have paid (confirm those first with ``confirm_autopay``). A
+    recorded payment ends an "autopay failed" statement: cycles are assumed again after it.
     """
     require_aware(paid_at, "payment time")
     if not isinstance(amount, Money) or amount.amount < 0:
         raise InvalidAmountError("a payment is a non-negative amount of Money")
     if paid_at < ledger.read_at:
         raise InvalidLedgerError("a payment cannot be recorded before the last balance reading")
-    projected = project_ledger(ledger, plan, paid_at)
-    balance = projected.balance + amount
-    expiry = projected.plan_expiry
+    if ledger.carrier_autopay:
+        balance, expiry = ledger.balance + amount, ledger.plan_expiry
+    else:
+        projected = project_ledger(ledger, plan, paid_at)
+        balance, expiry = projected.balance + amount, projected.plan_expiry
     cost = plan.renewal_cost
     alive = paid_at < add_days(expiry, plan.grace_days, plan.tz)
-    if expiry <= paid_at and alive and ledger.auto_deduct and balance >= cost:
+    renews = ledger.auto_deduct or ledger.carrier_autopay
+    if expiry <= paid_at and alive and renews and balance >= cost:
         balance = balance - cost
         expiry = expiry_after_payment(expiry, paid_at, plan)
-    return replace(ledger, balance=balance, read_at=paid_at, plan_expiry=expiry)
+    return replace(
+        ledger, balance=balance, read_at=paid_at, plan_expiry=expiry, autopay_failed=False
+    )
+
+
+def _assumed(ledger: Ledger, plan: PlanRules, now: datetime) -> Projection:
+    require_aware(now, "now")
+    projected = project_ledger(ledger, plan, now)
+    if projected.assumed_cycles == 0:
+        raise NothingAssumedError("no autopay charge is assumed for this number now")
+    return projected
+
+
+def confirm_autopay(
+    ledger: Ledger, plan: PlanRules, now: datetime
+) -> tuple[Ledger, list[datetime]]:
+    """The user confirms the carrier's autopay charged every assumed cycle up to ``now``.
+
+    Returns the new ledger (expiry and balance as projected at ``now``, read at ``now``) and the
+    cycle dates confirmed, oldest first (one history record each). NothingAssumedError when no
+    cycle is assumed (autopay off, failed, a free plan, or no cycle end has passed).
+    """
+    projected = _assumed(ledger, plan, now)
+    start = ledger.plan_expiry
+    dates = [add_days(start, i * plan.cycle_days, plan.tz) for i in range(projected.assumed_cycles)]
+    confirmed = replace(
+        ledger,
+        balance=projected.balance,
+        read_at=now,
+        plan_expiry=projected.plan_expiry,
+        autopay_failed=False,
+    )
+    return confirmed, dates
+
+
+def autopay_failed(ledger: Ledger, plan: PlanRules, now: datetime) -> Ledger:
+    """The user says the autopay charge failed: the first assumed cycle was not paid.
+
+    The recorded expiry stays (the plan expired then) and nothing is assumed any more until a
+    payment is recorded (``apply_payment``). NothingAssumedError when no cycle is assumed.
+    """
+    _assumed(ledger, plan, now)
+    return replace(ledger, autopay_failed=True)
 
 
 def warning_starts(deadline: datetime, warn_days: int, plan: PlanRules) -> datetime:
@@ -232,9 +322,11 @@ def compute_status(
     wall clock (plan.timezone). "Warning time" for a deadline is ``warn_days`` days before it.
 
     Money: the balance covers the renewal when it is in the plan's currency and at least the cost
-    (a free renewal is always covered unless the balance is in debt). Funded-until is the expiry
-    plus one cycle per whole renewal the balance pays; for an expired plan the renewal would be
-    late, so the cycles count from ``now`` (except a renewal pending in its window: on time).
+    (a free renewal is always covered unless the balance is in debt). With ``carrier_autopay`` the
+    card pays: the renewal counts as covered for rule 3 and the balance does not decide rule 7.
+    Funded-until is the expiry plus one cycle per whole renewal the balance pays; for an expired
+    plan the renewal would be late, so the cycles count from ``now`` (except a renewal pending in
+    its window: on time).
 
     State, first rule that matches wins:
       1. LOST, carrier_deleted: the carrier reports the line deleted.
@@ -247,13 +339,16 @@ def compute_status(
       5. GRACE_PERIOD, plan_expired: the plan expiry has passed; paying still restores the line.
       6. EXPIRING, activity_needed: warning time for the activity deadline has come.
       7. Warning time for the plan expiry has come:
+         RENEWAL_DUE, autopay_due when the carrier charges the user's card (carrier_autopay);
          RENEWAL_DUE, renewal_covered when the balance covers it and auto-renew is not off
          (unknown auto-renew counts as on: prepaid carriers deduct by default);
          otherwise EXPIRING with balance_unknown (balance unknown or another currency),
          renewal_manual (money is there, auto-renew is off) or balance_short.
       8. UNKNOWN, activity_unknown: the plan needs activity and no activity is recorded.
       9. UNKNOWN, no_expiry: neither a plan expiry nor an activity deadline is known.
-     10. ACTIVE, ok.
+     10. ACTIVE, autopay_assumed: the plan expiry rests on an autopay charge nobody confirmed
+         (``expiry_assumed``).
+     11. ACTIVE, ok.
     ``action_needed`` is true for EXPIRING, GRACE_PERIOD and SUSPENDED: the states in which a
     payment or a call or text by the user still changes the outcome. LOST is final and UNKNOWN asks
     for data, so neither sets it.
@@ -270,7 +365,7 @@ def compute_status(
     keep_alive = min(parts) if parts else None
 
     covers, cycles = _money_outlook(snapshot.balance if funds is None else funds, cost)
-    pending = renewal_pending(snapshot, plan, now, covers)
+    pending = renewal_pending(snapshot, plan, now, True if snapshot.carrier_autopay else covers)
     funded_until = None
     if cycles is not None and expiry is not None:
         if cycles == 0:
@@ -370,6 +465,8 @@ def _state(
     if activity_deadline is not None and now >= warning_starts(activity_deadline, warn_days, plan):
         return LineState.EXPIRING, StatusReason.ACTIVITY_NEEDED
     if expiry is not None and now >= warning_starts(expiry, warn_days, plan):
+        if snapshot.carrier_autopay:
+            return LineState.RENEWAL_DUE, StatusReason.AUTOPAY_DUE
         if covers is None:
             return LineState.EXPIRING, StatusReason.BALANCE_UNKNOWN
         if not covers:
@@ -381,6 +478,8 @@ def _state(
         return LineState.UNKNOWN, StatusReason.ACTIVITY_UNKNOWN
     if expiry is None and activity_deadline is None:
         return LineState.UNKNOWN, StatusReason.NO_EXPIRY
+    if snapshot.expiry_assumed:
+        return LineState.ACTIVE, StatusReason.AUTOPAY_ASSUMED
     return LineState.ACTIVE, StatusReason.OK
 
 
@@ -390,7 +489,9 @@ __all__ = [
     "Ledger",
     "Projection",
     "apply_payment",
+    "autopay_failed",
     "compute_status",
+    "confirm_autopay",
     "expiry_after_payment",
     "project_ledger",
     "renewal_pending",

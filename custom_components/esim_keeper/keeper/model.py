@@ -64,6 +64,9 @@ class StatusReason(StrEnum):
     BALANCE_UNKNOWN = "balance_unknown"  # renewal near, balance unknown or in another currency
     RENEWAL_MANUAL = "renewal_manual"  # renewal near, money there, but auto-renew is off
     ACTIVITY_UNKNOWN = "activity_unknown"  # the plan needs activity and none is recorded
+    # Added with issue 14 (carrier autopay on hand-kept numbers):
+    AUTOPAY_DUE = "autopay_due"  # renewal near: the carrier will charge the user's card
+    AUTOPAY_ASSUMED = "autopay_assumed"  # the expiry rests on an autopay charge nobody confirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,10 @@ class LineSnapshot:
     auto_renew: bool | None = None
     # True when the balance belongs to the account and is shared by its lines (Twilio, Telnyx).
     shared_balance: bool = False
+    # The carrier charges the user's card every cycle: the balance does not pay renewals.
+    carrier_autopay: bool = False
+    # plan_expiry rests on autopay charges nobody confirmed (a projection, not a record).
+    expiry_assumed: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.line_id, str) or not self.line_id:
@@ -147,6 +154,8 @@ class LineSnapshot:
             raise KeeperError(f"unknown carrier status {str(self.carrier_status)[:20]!r}") from err
         if self.auto_renew is not None and not isinstance(self.auto_renew, bool):
             raise KeeperError("auto_renew must be True, False or None")
+        if not isinstance(self.carrier_autopay, bool) or not isinstance(self.expiry_assumed, bool):
+            raise KeeperError("carrier_autopay and expiry_assumed must be True or False")
         if self.plan_expiry is not None:
             require_aware(self.plan_expiry, "plan expiry")
         if self.last_activity is not None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from .dates import add_days, require_aware, start_of_day
+from .dates import add_days, local_date, require_aware, start_of_day
 from .errors import InvalidAmountError, InvalidLeadDaysError
 from .lifecycle import Ledger, project_ledger
 from .model import LineSnapshot, LineState, LineStatus, PlanRules
@@ -82,11 +82,23 @@ def auto_renew_due(
     - balance_short: the balance will not cover the next renewal and the plan expires within
       ``days_before`` days (or has expired, still in grace);
     - days_before: the plan expires within ``days_before`` days (or is in grace);
-    - scheduled: the ``day_of_month`` (carrier clock, midnight) of this month has come and nothing
-      was paid since (a day missed while Home Assistant was off is caught up).
+    - scheduled: keeps the plan covered from one scheduled day to the next. The scheduled
+      instants are ``day_of_month`` at midnight on the carrier's clock, once a month; ``prev`` is
+      the latest at or before ``now`` and ``next`` the one after. With a known plan expiry, a
+      renewal is due while the plan is covered only until before the end of the next scheduled
+      day (``horizon``, midnight after ``next``): "covered until" is the expiry, or the balance's
+      funded-until when that is later (a wallet the carrier deducts from). So on the scheduled day
+      it pays for every expiry up to the next one, a second renewal follows when one is not
+      enough (a 30-day cycle against a 31-day month), and a day missed while Home Assistant was
+      off is caught up at the next poll. Counting the whole next scheduled day means an expiry on
+      that day is paid a month ahead, never a poll interval late. A plan already expired (not a
+      renewal pending in its window) is renewed once; a success after the expiry that the
+      carrier does not show yet is not paid again. With the expiry unknown: due once a month,
+      when nothing was paid since ``prev``.
 
-    Never for a lost line. A success during the current cycle (on or after the expiry minus one
-    cycle) means the cycle is paid: the carrier may simply not show it yet.
+    Never for a lost line. For balance_short and days_before, a success during the current cycle
+    (on or after the expiry minus one cycle) means the cycle is paid: the carrier may simply not
+    show it yet.
     """
     require_aware(now, "now")
     rule = AutoRenewRule(rule)
@@ -95,11 +107,7 @@ def auto_renew_due(
     if rule is AutoRenewRule.OFF or status.state is LineState.LOST:
         return False
     if rule is AutoRenewRule.SCHEDULED:
-        if not 1 <= day_of_month <= 28:
-            raise InvalidLeadDaysError("the scheduled day must be 1 to 28")
-        local = now.astimezone(plan.tz).date()
-        scheduled = start_of_day(local.replace(day=day_of_month), plan.tz)
-        return now >= scheduled and (last_success is None or last_success < scheduled)
+        return _scheduled_due(status, plan, now, day_of_month, last_success)
     expiry = status.plan_expiry
     if expiry is None or status.days_to_expiry is None or status.days_to_expiry > days_before:
         return False
@@ -108,6 +116,54 @@ def auto_renew_due(
     if rule is AutoRenewRule.BALANCE_SHORT:
         return status.balance_covers_renewal is False
     return True
+
+
+def scheduled_instants(
+    now: datetime, day_of_month: int, plan: PlanRules
+) -> tuple[datetime, datetime]:
+    """(prev, next): the scheduled instants around ``now`` (day ``day_of_month``, carrier midnight).
+
+    ``prev`` is the latest at or before ``now``, ``next`` the first after it.
+    """
+    require_aware(now, "now")
+    if isinstance(day_of_month, bool) or not isinstance(day_of_month, int):
+        raise InvalidLeadDaysError("the scheduled day must be 1 to 28")
+    if not 1 <= day_of_month <= 28:
+        raise InvalidLeadDaysError("the scheduled day must be 1 to 28")
+    tz = plan.tz
+    this = local_date(now, tz).replace(day=day_of_month)
+    if now >= start_of_day(this, tz):
+        return start_of_day(this, tz), start_of_day(_shift_month(this, 1), tz)
+    return start_of_day(_shift_month(this, -1), tz), start_of_day(this, tz)
+
+
+def _shift_month(day: date, months: int) -> date:
+    """The same day of month ``months`` months away (the day is 1 to 28, so it always exists)."""
+    index = day.year * 12 + day.month - 1 + months
+    return day.replace(year=index // 12, month=index % 12 + 1)
+
+
+def _scheduled_due(
+    status: LineStatus,
+    plan: PlanRules,
+    now: datetime,
+    day_of_month: int,
+    last_success: datetime | None,
+) -> bool:
+    """The scheduled rule of auto_renew_due (see there)."""
+    prev, upcoming = scheduled_instants(now, day_of_month, plan)
+    expiry = status.plan_expiry
+    if expiry is None:
+        return last_success is None or last_success < prev
+    pending = status.state is LineState.RENEWAL_DUE and expiry <= now
+    if expiry <= now and not pending:
+        return last_success is None or last_success < expiry
+    covered = expiry
+    funded = status.runway.funded_until
+    if funded is not None and funded > covered:
+        covered = funded
+    horizon = start_of_day(local_date(upcoming, plan.tz) + timedelta(days=1), plan.tz)
+    return covered < horizon
 
 
 def renewal_visible(
@@ -164,16 +220,24 @@ def corrected_ledger(
 ) -> Ledger:
     """The ledger after the user read ``balance`` (and maybe the expiry) in the carrier's app.
 
-    Without an expiry, the one the ledger projects to ``at`` is kept. A reading is the new
-    starting point of the projection.
+    Without an expiry, the one the ledger projects to ``at`` is kept; with carrier autopay, the
+    recorded one (a balance reading confirms no assumed autopay charge). A reading is the new
+    starting point of the projection. An expiry read in the carrier's app is the carrier's word:
+    it ends an "autopay failed" statement.
     """
     require_aware(at, "reading time")
     if balance.currency != plan.currency:
         raise InvalidAmountError(f"this number is kept in {plan.currency}")
+    if plan_expiry is not None:
+        require_aware(plan_expiry, "plan expiry")
+        return replace(
+            ledger, balance=balance, read_at=at, plan_expiry=plan_expiry, autopay_failed=False
+        )
     expiry = (
-        plan_expiry if plan_expiry is not None else project_ledger(ledger, plan, at).plan_expiry
+        ledger.plan_expiry
+        if ledger.carrier_autopay
+        else project_ledger(ledger, plan, at).plan_expiry
     )
-    require_aware(expiry, "plan expiry")
     return replace(ledger, balance=balance, read_at=at, plan_expiry=expiry)
 
 
@@ -187,5 +251,6 @@ __all__ = [
     "ledger_with_activity",
     "number_at_risk",
     "renewal_visible",
+    "scheduled_instants",
     "spent_in_window",
 ]

@@ -75,6 +75,15 @@ class ManualProvider:
         """One line's current ledger; LineNotFoundError if the line is unknown."""
         return self._get(line_id).ledger
 
+    def assumed_since(self, line_id: str) -> datetime | None:
+        """The first cycle end now assumed paid by the carrier's autopay (None: nothing assumed).
+
+        That is the line's recorded expiry while any cycle since is only assumed: the date to
+        remind the user to confirm (``keeper.lifecycle.confirm_autopay``) or deny it.
+        """
+        line = self._get(line_id)
+        return project_ledger(line.ledger, line.plan, self._now()).assumed_since
+
     def set_line(self, line_id: str, ledger: Ledger, plan: PlanRules, number: str) -> None:
         """Add a line, or replace its record (the user corrected the balance, ...)."""
         self._lines[line_id] = ManualLine(ledger, plan, number)
@@ -106,14 +115,18 @@ class ManualProvider:
         lines: dict[str, LineSnapshot] = {}
         for line_id, line in self._lines.items():
             projected = project_ledger(line.ledger, line.plan, now)
+            ledger = line.ledger
+            autopay = ledger.carrier_autopay and not ledger.autopay_failed
             lines[line_id] = LineSnapshot(
                 line_id=line_id,
                 number=line.number,
                 balance=projected.balance,
                 plan_expiry=projected.plan_expiry,
-                last_activity=line.ledger.last_activity,
+                last_activity=ledger.last_activity,
                 carrier_status=CarrierStatus.UNKNOWN,
-                auto_renew=line.ledger.auto_deduct,
+                auto_renew=ledger.auto_deduct or autopay,
+                carrier_autopay=autopay,
+                expiry_assumed=projected.assumed_cycles > 0,
             )
         return AccountData(lines=lines, fetched_at=now, requests=0)
 
