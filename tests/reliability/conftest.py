@@ -38,6 +38,8 @@ ORDER = (
     "chaos sequences",
     "chaos steps",
     "chaos restarts",
+    "chaos reloads mid-payment",
+    "chaos disk-full refusals",
     "chaos renewals requested",
     "carrier charges",
     "successful attempts in history",

@@ -1,7 +1,9 @@
 """Chaos renewals: seeded random sequences of renewals against the carrier simulator with faults
-injected ("commit then drop", drops, timeouts, 5xx, 429, declines, lookups that fail), concurrent
-presses, Renew-now buttons, auto-renew, and Home Assistant restarts between steps (unload, then
-set up again from the persisted Store) or in the middle of a payment (the call is cut off).
+injected ("commit then drop", drops, timeouts whose handler commits after the client gave up,
+"commit late" with the key pending meanwhile, 5xx, 429, declines, lookups that fail), concurrent
+presses, Renew-now buttons, auto-renew, Home Assistant restarts between steps (unload, then set up
+again from the persisted Store) or in the middle of a payment (the call is cut off), reloads in
+the middle of a payment (options, reconfigure and reauth all reload), and a full disk.
 
 After every sequence the books must balance: the carrier's charges equal the history's successful
 attempts (key for key), no renewal is charged twice, and no history record is lost. The counts are
@@ -24,12 +26,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
+from homeassistant.util.file import WriteError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.esim_keeper.const import DOMAIN
-from custom_components.esim_keeper.history import AttemptStatus, RenewalHistory
+from custom_components.esim_keeper.history import AttemptStatus, PaymentHistory
 from custom_components.esim_keeper.keeper.providers.base import RenewalRequest, RenewalResult
+from custom_components.esim_keeper.payments import payment_state
 from custom_components.esim_keeper.renewal import EVENT_RENEWAL
 from tools.carrier_sim import CarrierSim, SimState
 
@@ -44,15 +48,30 @@ PAY_FAULTS: dict[str, tuple[str | None, str | None]] = {
     "commit then drop, lookups fail": ("commit_drop*1", "503*2"),
     "drop": ("drop*1", None),
     "timeout": (f"latency:{SLOW}*1", None),
+    "commit late": (f"commit_late:{SLOW}*1", None),
+    "commit late, lookups fail": (f"commit_late:{SLOW}*1", "503*1"),
     "5xx": ("503*1", None),
     "429": ("429:1*1", None),
     "malformed": ("malformed*1", None),
     "decline": (None, None),  # the line declines every method
 }
-STEPS = ("press", "press", "press", "concurrent", "button", "auto", "poll", "restart", "crash")
+STEPS = (
+    "press",
+    "press",
+    "press",
+    "concurrent",
+    "button",
+    "auto",
+    "poll",
+    "restart",
+    "crash",
+    "reload",
+    "disk full",
+)
 
 
 _ENTRY = ["chaos-0"]  # the entry of the running sequence
+_ENTRY_SIM: list[CarrierSim] = []  # the simulator of the running test
 
 
 class Books:
@@ -61,7 +80,7 @@ class Books:
     def __init__(self) -> None:
         self.seen: set[str] = set()
 
-    def note(self, history: RenewalHistory) -> None:
+    def note(self, history: PaymentHistory) -> None:
         self.seen.update(r.renewal_id for r in history.records())
 
 
@@ -92,10 +111,14 @@ async def _tolerant(call: Awaitable[None]) -> str:
 
 
 async def _restart(hass: HomeAssistant, entry: MockConfigEntry, books: Books) -> None:
-    """Stop and start the account again: everything comes back from the persisted Store."""
+    """Stop and start Home Assistant: everything comes back from the persisted Store (what a
+    process holds in memory, the payment state that outlives reloads included, is gone)."""
     books.note(_engine(entry).history)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+    state = payment_state(hass)
+    state.histories.clear()
+    state.locks.clear()
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     ids = {r.renewal_id for r in _engine(entry).history.records()}
@@ -124,6 +147,35 @@ async def _crash(hass: HomeAssistant, entry: MockConfigEntry, books: Books, comm
         pending.cancel()
     await asyncio.gather(task, waiter, return_exceptions=True)
     await _restart(hass, entry, books)
+
+
+async def _reload_mid_payment(hass: HomeAssistant, entry: MockConfigEntry, books: Books) -> str:
+    """A renewal is in flight at the carrier when the account reloads (a changed option)."""
+    sim_fault = f"commit_late:{SLOW}*1"
+    entry.runtime_data.provider  # noqa: B018  # loaded
+    _ENTRY_SIM[0].set_fault("bridge.createRenewal", sim_fault)
+    task = hass.async_create_task(_tolerant(_renew(hass)))
+    await asyncio.sleep(0.02)  # the request has left
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    outcome = await task
+    await hass.async_block_till_done(wait_background_tasks=True)
+    books.note(_engine(entry).history)
+    FIGURES["chaos reloads mid-payment"] += 1
+    return outcome
+
+
+async def _disk_full(hass: HomeAssistant, sim: CarrierSim) -> None:
+    """The disk is full: a renewal is refused before anything is charged."""
+    before = sim.state.charges_total
+    with patch(
+        "homeassistant.helpers.storage.Store._async_write_data",
+        side_effect=WriteError("No space left on device"),
+    ):
+        outcome = await _tolerant(_renew(hass))
+    # Refused: for want of a record on disk, or because an earlier payment is still open.
+    assert outcome != "ok"
+    assert sim.state.charges_total == before
+    FIGURES["chaos disk-full refusals"] += 1
 
 
 def _set_pay_fault(sim: CarrierSim, name: str) -> None:
@@ -191,12 +243,19 @@ async def _sequence(hass: HomeAssistant, sim: CarrierSim, seed: int) -> dict[str
             await hass.async_block_till_done(wait_background_tasks=True)
         elif step == "restart":
             await _restart(hass, entry, books)
+        elif step == "reload":
+            requested += 1
+            await _reload_mid_payment(hass, entry, books)
+        elif step == "disk full":
+            await _disk_full(hass, sim)
         else:
             requested += 1
             _set_pay_fault(sim, "none")
             await _crash(hass, entry, books, commit=rng.random() < 0.5)
         books.note(_engine(entry).history)
-    # The carrier answers again; a last restart settles whatever is still open.
+    # Late commits land (their handlers outlived the client); the carrier answers again; a last
+    # restart settles whatever is still open.
+    await asyncio.sleep(SLOW + 0.1)
     _set_pay_fault(sim, "none")
     await _restart(hass, entry, books)
     history = _engine(entry).history
@@ -237,6 +296,7 @@ def renewal_platforms() -> Iterator[None]:
 async def test_chaos(hass: HomeAssistant, sim: CarrierSim, chunk: int) -> None:
     events: list[Any] = []
     hass.bus.async_listen(EVENT_RENEWAL, events.append)
+    _ENTRY_SIM[:] = [sim]
     for seed in range(chunk * CHUNK, (chunk + 1) * CHUNK):
         counts = await _sequence(hass, sim, seed)
         FIGURES["chaos sequences"] += 1
@@ -245,16 +305,18 @@ async def test_chaos(hass: HomeAssistant, sim: CarrierSim, chunk: int) -> None:
 
 
 @pytest.mark.usefixtures("renewal_platforms")
-async def test_books_catch_a_blind_engine(hass: HomeAssistant, sim: CarrierSim) -> None:
-    """The checks above are not vacuous: an engine whose lookups never find a committed payment
-    (so it calls the money "not charged") is caught within a few sequences."""
-    from custom_components.esim_keeper.keeper.providers.http_bridge import HttpBridgeProvider
-
-    async def blind(self: Any, line_id: str, key: str) -> None:
-        return None
+async def test_books_catch_an_engine_that_trusts_a_404(
+    hass: HomeAssistant, sim: CarrierSim
+) -> None:
+    """The checks above are not vacuous: an engine that takes "the carrier does not know this key"
+    as "nothing was charged" (the bug this suite guards against) is caught within a few
+    sequences, because real handlers commit after the client has gone."""
+    from custom_components.esim_keeper import payments
+    from custom_components.esim_keeper.keeper.payments import Settlement
 
     caught = 0
-    with patch.object(HttpBridgeProvider, "async_lookup_renewal", blind):
+    _ENTRY_SIM[:] = [sim]
+    with patch.object(payments, "settle_unknown_key", lambda *_: Settlement.NOT_CHARGED):
         for seed in range(40):
             try:
                 await _sequence(hass, sim, seed)
