@@ -78,6 +78,7 @@ __all__ = [
     "parse_message_date",
     "parse_message_money",
     "read_message",
+    "validate_custom_pattern",
 ]
 
 
@@ -418,7 +419,10 @@ def _sender_matches(senders: Senders, sender: str) -> str | None:
     if compact in senders.codes:
         return "USSD code"
     if re.fullmatch(r"\+?[\d().-]{3,20}", compact):
-        return "short code" if sender_digits(compact) in senders.numbers else None
+        digits = sender_digits(compact)
+        # A phone may show a short code with the country code in front: "+1 6700".
+        short = digits[1:] if compact.startswith("+1") and len(digits) <= 7 else digits
+        return "short code" if {digits, short} & senders.numbers else None
     return "sender name" if sender.lower() in senders.names else None
 
 
@@ -666,16 +670,9 @@ def _read_catalog(message: Message, catalog: MessageCatalog) -> Reading:
 CUSTOM_GROUPS: Final = frozenset({"balance", "expiry", "amount"})
 _MAX_WILDCARDS: Final = 2
 _WILDCARD = re.compile(r"(?:\.|\[\^[^\]]*\])(?:[*+]|\{\d*,\})")
-_PROBE_BUDGET: Final = 0.2  # seconds for all probe texts together
-_PROBES: Final = (
-    "a" * MAX_CUSTOM_TEXT,
-    "1" * MAX_CUSTOM_TEXT,
-    " " * MAX_CUSTOM_TEXT,
-    ("Balance: $1.00 " * 70)[:MAX_CUSTOM_TEXT],
-    ("1/2/26 " * 150)[:MAX_CUSTOM_TEXT],
-    ("a1 b2, " * 150)[:MAX_CUSTOM_TEXT],
-    ("余额10.00元，" * 120)[:MAX_CUSTOM_TEXT],
-)
+_PROBE_BUDGET: Final = 0.05  # seconds per probe length; lengths double up to MAX_CUSTOM_TEXT
+_PROBE_UNITS: Final = ("a", "1", " ", "Balance: $1.00 ", "1/2/26 ", "a1 b2,", "余额10.00元,", "$1.")
+_PROBE_LENGTHS: Final = (25, 50, 100, 200, 400, MAX_CUSTOM_TEXT)
 _MIN_LITERAL_LETTERS: Final = 3
 
 
@@ -711,7 +708,10 @@ class CustomPattern:
         compiled = validate_custom_pattern(pattern)
         code = Money.zero(currency).currency
         zone(timezone)
-        order = DateOrder(date_order)
+        try:
+            order = DateOrder(date_order)
+        except ValueError as err:
+            raise CustomPatternError("the date order is 'MDY' or 'DMY'") from err
         if sender is not None and (not sender.strip() or len(sender) > MAX_SENDER):
             raise CustomPatternError("the sender filter must be a short text")
         return cls(compiled, code, timezone, order, carrier, sender)
@@ -819,9 +819,12 @@ def validate_custom_pattern(pattern: object) -> re.Pattern[str]:
         raise PatternRiskError(f"the pattern could be very slow: {risk}")
     if len(_WILDCARD.findall(pattern)) > _MAX_WILDCARDS:
         raise PatternRiskError(f"use at most {_MAX_WILDCARDS} unbounded '.*' or '.+'")
-    started = clock.perf_counter()
-    for probe in _PROBES:
-        compiled.search(probe)
+    # Probe texts of doubling length: a pattern that blows up (polynomially or worse) shows it on
+    # a short text and is refused before a long one could take minutes.
+    for length in _PROBE_LENGTHS:
+        started = clock.perf_counter()
+        for unit in _PROBE_UNITS:
+            compiled.search((unit * (length // len(unit) + 1))[:length])
         if clock.perf_counter() - started > _PROBE_BUDGET:
             raise PatternRiskError("the pattern is too slow on long texts")
     return compiled
