@@ -23,6 +23,7 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowHandler, section
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     DateSelector,
     NumberSelector,
     NumberSelectorConfig,
@@ -114,6 +115,7 @@ SINGLE_ACCOUNT_IDS = {ProviderKind.MANUAL: "manual"}
 CONF_BALANCE = "balance"
 CONF_EXPIRY_DATE = "plan_expiry"
 CONF_ACTIVITY_DATE = "last_activity"
+CONF_AUTOPAY = "carrier_autopay"
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -239,6 +241,7 @@ def _manual_number_schema() -> vol.Schema:
             vol.Required(CONF_BALANCE): _TEXT,
             vol.Required(CONF_EXPIRY_DATE): DateSelector(),
             vol.Optional(CONF_ACTIVITY_DATE): DateSelector(),
+            vol.Required(CONF_AUTOPAY, default=False): BooleanSelector(),
             **_plan_field(),
         }
     )
@@ -284,6 +287,7 @@ def _manual_ledger(
         read_at=now,
         plan_expiry=start_of_day(_parse_day(user_input[CONF_EXPIRY_DATE]), plan.tz),
         last_activity=last_activity,
+        carrier_autopay=bool(user_input.get(CONF_AUTOPAY, False)),
     )
 
 
@@ -677,6 +681,7 @@ class NumberSubentryFlow(ConfigSubentryFlow):
                 vol.Required(CONF_BALANCE): _TEXT,
                 vol.Required(CONF_EXPIRY_DATE): DateSelector(),
                 vol.Optional(CONF_ACTIVITY_DATE): DateSelector(),
+                vol.Required(CONF_AUTOPAY, default=False): BooleanSelector(),
             }
         fields |= _plan_field()
         fields[vol.Required(CONF_RENEWAL)] = section(_renewal_schema(methods), {"collapsed": True})
@@ -714,9 +719,13 @@ class NumberSubentryFlow(ConfigSubentryFlow):
             ledger = ledger_from_data(raw, plan.currency)
             today = project_ledger(ledger, plan, dt_util.utcnow())
             values[CONF_BALANCE] = str(today.balance.amount)
-            values[CONF_EXPIRY_DATE] = local_date(today.plan_expiry, plan.tz).isoformat()
+            # An expiry the carrier's autopay is only assumed to have reached is not offered as a
+            # fact: saving the form unchanged must not confirm a charge nobody confirmed.
+            expiry = ledger.plan_expiry if today.assumed_cycles else today.plan_expiry
+            values[CONF_EXPIRY_DATE] = local_date(expiry, plan.tz).isoformat()
             if ledger.last_activity is not None:
                 values[CONF_ACTIVITY_DATE] = local_date(ledger.last_activity, plan.tz).isoformat()
+            values[CONF_AUTOPAY] = ledger.carrier_autopay
         return values
 
     @staticmethod

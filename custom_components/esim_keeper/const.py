@@ -46,6 +46,8 @@ LEDGER_READ_AT: Final = "read_at"
 LEDGER_EXPIRY: Final = "plan_expiry"
 LEDGER_ACTIVITY: Final = "last_activity"
 LEDGER_AUTO_DEDUCT: Final = "auto_deduct"
+LEDGER_AUTOPAY: Final = "carrier_autopay"  # the carrier charges the user's card every cycle
+LEDGER_AUTOPAY_FAILED: Final = "autopay_failed"  # the user said the last autopay charge failed
 
 # Account options.
 CONF_SCAN_INTERVAL: Final = "scan_interval"

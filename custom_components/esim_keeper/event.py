@@ -15,7 +15,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import EsimKeeperConfigEntry
 from .entity import EsimKeeperEntity, async_add_number_entities
-from .keeper.providers.base import Capabilities
 from .renewal import EVENT_TYPES, renewal_signal
 
 PARALLEL_UPDATES = 0
@@ -49,15 +48,11 @@ async def async_setup_entry(
         async_add_entities,
         lambda coordinator, subentry_id: (
             [EsimKeeperRenewalEvent(coordinator, subentry_id, RENEWAL_EVENT)]
-            if _has_payments(coordinator.provider.capabilities)
+            if coordinator.provider.capabilities.has_payments
             and coordinator.numbers[subentry_id].paid
             else []
         ),
     )
-
-
-def _has_payments(capabilities: Capabilities) -> bool:
-    return capabilities.can_renew or capabilities.records_payments
 
 
 class EsimKeeperRenewalEvent(EsimKeeperEntity, EventEntity):

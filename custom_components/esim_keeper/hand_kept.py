@@ -1,11 +1,16 @@
 """Hand-kept numbers: the user pays the carrier and tells us; we keep the record, never pay.
 
 A hand-kept number ("My own records") has a ledger: a balance read at some instant and the plan
-expiry then, moved forward by the keeper rules. The user changes it three ways, each an explicit
-statement: "I paid" (``record_payment``: a payment record, then the ledger), "the balance is now"
-(``set_balance``), "I used the number" (``record_activity``). A payment record is on disk before
-the ledger moves, and a record the ledger does not show yet (Home Assistant stopped in between)
-is applied when the account starts.
+expiry then, moved forward by the keeper rules. The user changes it with explicit statements:
+"I paid" (``record_payment``: a payment record, then the ledger), "the balance is now"
+(``set_balance``), "I used the number" (``record_activity``), and for a carrier that charges the
+user's card every cycle, "autopay charged me" or "autopay failed" (the autopay repair). A payment
+record is on disk before the ledger moves, and a record the ledger does not show yet (Home
+Assistant stopped in between) is applied when the account starts.
+
+Carrier autopay moves the plan expiry forward each cycle as *assumed* (the status reason says
+so): after each cycle date a repair asks the user to confirm the charge or say it failed, and it
+turns into an error when the number would be lost by then if the charge had failed.
 
 Providers say what they allow through their capabilities: ``records_payments`` (a ledger the user
 keeps) and ``keeps_activity`` (the integration keeps the activity clock).
@@ -14,13 +19,15 @@ keeps) and ``keeps_activity`` (the integration keeps the activity clock).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 from uuid import uuid4
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
+from .const import CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
 from .errors import invalid
 from .history import (
@@ -31,14 +38,18 @@ from .history import (
     RecordKind,
     RenewalRecord,
 )
+from .keeper.dates import add_days
 from .keeper.errors import KeeperError
-from .keeper.lifecycle import Ledger, apply_payment
+from .keeper.lifecycle import Ledger, apply_payment, autopay_failed, confirm_autopay
 from .keeper.model import PaymentMethod, PlanRules
 from .keeper.money import Money
 from .keeper.payments import recorded_twice
 from .keeper.renewals import corrected_ledger
 from .lines import NumberConfig, async_save_ledger
-from .payments import PaymentState
+from .payments import SOURCE_REPAIR, PaymentState
+from .verification import issue_id
+
+ISSUE_AUTOPAY = "autopay_unconfirmed"
 
 
 @runtime_checkable
@@ -50,6 +61,9 @@ class LedgerBook(Protocol):
 
     def set_line(self, line_id: str, ledger: Ledger, plan: PlanRules, number: str) -> None:
         """Replace one line's ledger."""
+
+    def assumed_since(self, line_id: str) -> datetime | None:
+        """The first cycle end the carrier's autopay is only assumed to have paid."""
 
 
 @runtime_checkable
@@ -142,33 +156,46 @@ class HandKept:
             except KeeperError as err:
                 raise invalid("invalid_payment", error=str(err)) from err
             chosen = method or next(iter(config.renewal.payment_methods), PaymentMethod.CARD)
-            record = RenewalRecord(
-                renewal_id=uuid4().hex,
-                subentry_id=subentry_id,
-                line_id=config.line_id,
-                source=source,
-                amount=amount,
-                created_at=now,
-                outcome=Outcome.SUCCEEDED,
-                attempts=[
-                    Attempt(
-                        key=f"recorded-{uuid4().hex}",
-                        method=chosen,
-                        started_at=paid_at,
-                        status=AttemptStatus.SUCCEEDED,
-                        finished_at=now,
-                    )
-                ],
-                paid_at=paid_at,
-                number=config.number,
-                kind=RecordKind.RECORDED,
-                paid=paid,
-            )
+            record = self._recorded(config, amount, paid_at, chosen, paid, source)
             await self.history.async_add(record)  # on disk before the ledger moves
             self._save(config, book, updated)
         self._announce(record, "recorded")
         await self.coordinator.async_refresh()
         return record
+
+    @staticmethod
+    def _recorded(
+        config: NumberConfig,
+        amount: Money,
+        paid_at: datetime,
+        method: PaymentMethod,
+        paid: Money | None,
+        source: str,
+    ) -> RenewalRecord:
+        """A payment record the user stated (never a charge of ours)."""
+        now = dt_util.utcnow()
+        return RenewalRecord(
+            renewal_id=uuid4().hex,
+            subentry_id=config.subentry_id,
+            line_id=config.line_id,
+            source=source,
+            amount=amount,
+            created_at=now,
+            outcome=Outcome.SUCCEEDED,
+            attempts=[
+                Attempt(
+                    key=f"recorded-{uuid4().hex}",
+                    method=method,
+                    started_at=paid_at,
+                    status=AttemptStatus.SUCCEEDED,
+                    finished_at=now,
+                )
+            ],
+            paid_at=paid_at,
+            number=config.number,
+            kind=RecordKind.RECORDED,
+            paid=paid,
+        )
 
     async def async_reconcile(self) -> None:
         """Apply recorded payments the ledger does not show yet (Home Assistant stopped between
@@ -218,4 +245,80 @@ class HandKept:
         provider.record_activity(config.line_id, dt_util.utcnow())
         if provider.capabilities.records_payments and isinstance(provider, LedgerBook):
             async_save_ledger(self.hass, self.entry, subentry_id, provider.ledger(config.line_id))
+        await self.coordinator.async_refresh()
+
+    # --- carrier autopay -----------------------------------------------------------------------
+
+    @callback
+    def check_autopay(self) -> None:
+        """On every poll: ask about each autopay charge nobody confirmed yet."""
+        provider = self.coordinator.provider
+        if not provider.capabilities.records_payments or not isinstance(provider, LedgerBook):
+            return
+        warn_days = int(self.entry.options.get(CONF_WARN_DAYS, DEFAULT_WARN_DAYS))
+        now = dt_util.utcnow()
+        for config in self.coordinator.numbers.values():
+            issue = issue_id(ISSUE_AUTOPAY, config.subentry_id)
+            try:
+                since = provider.assumed_since(config.line_id)
+            except KeeperError:
+                since = None
+            if since is None:
+                ir.async_delete_issue(self.hass, DOMAIN, issue)
+                continue
+            # If the charge failed, the number is lost a grace period after that cycle date.
+            loss = add_days(since, config.plan.grace_days, config.plan.tz)
+            urgent = loss - now <= timedelta(days=warn_days)
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue,
+                is_fixable=True,
+                severity=ir.IssueSeverity.ERROR if urgent else ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_AUTOPAY,
+                translation_placeholders={
+                    "name": config.name,
+                    "date": dt_util.as_local(since).date().isoformat(),
+                    "amount": str(config.plan.renewal_cost),
+                    "loss_date": dt_util.as_local(loss).date().isoformat(),
+                },
+                data={"entry_id": self.entry.entry_id, "subentry_id": config.subentry_id},
+            )
+
+    async def async_confirm_autopay(self, subentry_id: str) -> list[RenewalRecord]:
+        """The user saw the carrier's autopay charges: one payment record per cycle, then the
+        ledger takes the assumed expiry as fact."""
+        config = self._number(subentry_id)
+        book = self._book(config)
+        now = dt_util.utcnow()
+        async with self.state.lock(config.number):
+            try:
+                ledger, dates = confirm_autopay(book.ledger(config.line_id), config.plan, now)
+            except KeeperError as err:
+                raise invalid("nothing_assumed", name=config.name) from err
+            method = next(iter(config.renewal.payment_methods), PaymentMethod.CARD)
+            records = [
+                self._recorded(config, config.plan.renewal_cost, at, method, None, SOURCE_REPAIR)
+                for at in dates
+            ]
+            for record in records:
+                await self.history.async_add(record)
+            self._save(config, book, ledger)
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id(ISSUE_AUTOPAY, subentry_id))
+        for record in records:
+            self._announce(record, "recorded")
+        await self.coordinator.async_refresh()
+        return records
+
+    async def async_autopay_failed(self, subentry_id: str) -> None:
+        """The user says the carrier's autopay charge failed: nothing is assumed any more, and
+        the number shows the expiry it really has (pay at the carrier, then record it)."""
+        config = self._number(subentry_id)
+        book = self._book(config)
+        try:
+            ledger = autopay_failed(book.ledger(config.line_id), config.plan, dt_util.utcnow())
+        except KeeperError as err:
+            raise invalid("nothing_assumed", name=config.name) from err
+        self._save(config, book, ledger)
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id(ISSUE_AUTOPAY, subentry_id))
         await self.coordinator.async_refresh()

@@ -26,6 +26,8 @@ from .const import (
     DEFAULT_SPEND_CAP,
     LEDGER_ACTIVITY,
     LEDGER_AUTO_DEDUCT,
+    LEDGER_AUTOPAY,
+    LEDGER_AUTOPAY_FAILED,
     LEDGER_BALANCE,
     LEDGER_EXPIRY,
     LEDGER_READ_AT,
@@ -78,6 +80,8 @@ def ledger_from_data(raw: Mapping[str, Any], currency: str) -> Ledger:
         plan_expiry=_instant(raw.get(LEDGER_EXPIRY), "plan expiry"),
         last_activity=None if activity is None else _instant(activity, "last activity"),
         auto_deduct=bool(raw.get(LEDGER_AUTO_DEDUCT, True)),
+        carrier_autopay=bool(raw.get(LEDGER_AUTOPAY, False)),
+        autopay_failed=bool(raw.get(LEDGER_AUTOPAY_FAILED, False)),
     )
 
 
@@ -89,6 +93,8 @@ def ledger_to_data(ledger: Ledger) -> dict[str, Any]:
         LEDGER_EXPIRY: ledger.plan_expiry.isoformat(),
         LEDGER_ACTIVITY: ledger.last_activity.isoformat() if ledger.last_activity else None,
         LEDGER_AUTO_DEDUCT: ledger.auto_deduct,
+        LEDGER_AUTOPAY: ledger.carrier_autopay,
+        LEDGER_AUTOPAY_FAILED: ledger.autopay_failed,
     }
 
 

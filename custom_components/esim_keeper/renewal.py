@@ -124,6 +124,7 @@ class RenewalEngine:
     @callback
     def _on_update(self) -> None:
         self.verifier.check()
+        self.hand_kept.check_autopay()
         self.auto.check(self._autopay_keeps)
         for record in self.history.unresolved():
             self.payment_unknown(record)
@@ -132,7 +133,7 @@ class RenewalEngine:
         """Whether the carrier's own autopay pays this hand-kept number's plan."""
         state = self.coordinator.data
         data = state.numbers.get(config.subentry_id) if state is not None else None
-        return data is not None and bool(getattr(data.snapshot, "carrier_autopay", False))
+        return data is not None and data.snapshot.carrier_autopay
 
     # --- what happened -----------------------------------------------------------------------
 

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 import voluptuous as vol
 
 from .const import DOMAIN
+from .hand_kept import ISSUE_AUTOPAY
 from .lines import AutoRenewMode
 from .payments import ISSUE_UNKNOWN
 from .renewal import ISSUE_AUTO_RENEW_OFF, ISSUE_UNVERIFIED, issue_id
@@ -93,6 +95,49 @@ class UnverifiedFlow(_EngineFlow):
         return True
 
 
+class AutopayFlow(RepairsFlow):
+    """Did the carrier's autopay charge the card? The user checked and says yes or no."""
+
+    def __init__(self, data: dict[str, str | int | float | None]) -> None:
+        self.issue_data = data
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=["charged", "failed"],
+            description_placeholders=issue.translation_placeholders if issue else None,
+        )
+
+    async def async_step_charged(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """The carrier charged the card: record it."""
+        return await self._async_answer(charged=True)
+
+    async def async_step_failed(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """The charge failed: stop assuming."""
+        return await self._async_answer(charged=False)
+
+    async def _async_answer(self, *, charged: bool) -> RepairsFlowResult:
+        engine = _engine(self.hass, self.issue_data.get("entry_id"))
+        if engine is None:
+            return self.async_abort(reason="entry_not_loaded")
+        subentry_id = str(self.issue_data.get("subentry_id"))
+        if subentry_id not in engine.coordinator.numbers:
+            return self.async_abort(reason="number_removed")
+        try:
+            if charged:
+                await engine.hand_kept.async_confirm_autopay(subentry_id)
+            else:
+                await engine.hand_kept.async_autopay_failed(subentry_id)
+        except ServiceValidationError:
+            return self.async_abort(reason="already_settled")
+        return self.async_create_entry(data={})
+
+
 class UnknownOutcomeFlow(RepairsFlow):
     """The carrier never said whether a renewal was charged: the user checked and tells us."""
 
@@ -137,5 +182,7 @@ async def async_create_fix_flow(
         return AutoRenewFlow(data or {})
     if issue_id.startswith(ISSUE_UNKNOWN):
         return UnknownOutcomeFlow(data or {})
+    if issue_id.startswith(ISSUE_AUTOPAY):
+        return AutopayFlow(data or {})
     assert issue_id.startswith(ISSUE_UNVERIFIED)
     return UnverifiedFlow(data or {})

@@ -158,7 +158,7 @@ async def async_setup_entry(
         for description in SENSORS:
             if description.exists_fn(config):
                 yield EsimKeeperSensor(coordinator, subentry_id, description)
-        if coordinator.provider.capabilities.can_renew and config.paid:
+        if coordinator.provider.capabilities.has_payments and config.paid:
             yield LastRenewalSensor(coordinator, subentry_id, LAST_RENEWAL)
 
     await async_add_number_entities(entry, async_add_entities, build)

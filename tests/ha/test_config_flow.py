@@ -197,6 +197,8 @@ async def test_manual_account_with_first_number(hass: HomeAssistant) -> None:
         "plan_expiry": "2026-12-20T08:00:00+00:00",
         "last_activity": None,
         "auto_deduct": True,
+        "carrier_autopay": False,
+        "autopay_failed": False,
     }
     await hass.async_block_till_done()
     assert hass.states.get("sensor.ultra_balance").state == "7.50"  # type: ignore[union-attr]

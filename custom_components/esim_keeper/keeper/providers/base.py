@@ -101,6 +101,11 @@ class Capabilities:
     # The integration keeps the activity clock ("I used this number" moves it).
     keeps_activity: bool = False
 
+    @property
+    def has_payments(self) -> bool:
+        """Whether numbers of this provider have payments to show: renewals or recorded ones."""
+        return self.can_renew or self.records_payments
+
 
 @dataclass(frozen=True, slots=True)
 class AccountInfo:
