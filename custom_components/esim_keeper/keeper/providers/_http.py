@@ -58,9 +58,25 @@ _DATETIME = re.compile(
 )
 # Bidirectional overrides and isolates: legal unicode, but used to disguise text.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Bodies larger than this are parsed in a worker thread, not on the event loop (bytes). Measured:
-# a 4 MiB page of lines takes 30-60 ms to parse, too long for the loop; 256 KiB takes 2-4 ms.
+# Bodies larger than this are parsed in a worker thread, not on the event loop (bytes). Measured
+# (Python 3.14, one core of the development machine): a 4 MiB page of bridge lines takes about
+# 37 ms to parse, too long for the loop; 256 KiB about 1.4 ms, cheaper than a thread hop.
 PARSE_OFF_LOOP_BYTES = 256 * 1024
+# Networks a bridge may be reached on over plain http://: loopback, RFC 1918 / RFC 4193 private
+# and link-local. (Not ipaddress's is_private: it also counts documentation ranges.)
+_LOCAL_NETWORKS = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "127.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
 # What a name may consist of and still be only a phone number: "(201) 555-0100", "+1 201.555.0100".
 _NUMBER_PUNCTUATION = frozenset("0123456789+-(). \u00a0/")
 
@@ -87,9 +103,9 @@ def clean_name(value: object, what: str, *, max_len: int = MAX_TEXT) -> str | No
     if not isinstance(value, str):
         raise InvalidResponseError(f"{what} must be a string")
     kept = "".join(
-        char
+        " " if char.isspace() else char
         for char in value[: max_len * 4]
-        if unicodedata.category(char) not in ("Cf", "Cc", "Cs", "Co", "Cn", "Zl", "Zp")
+        if char.isspace() or unicodedata.category(char) not in ("Cf", "Cc", "Cs", "Co", "Cn")
     )
     text = " ".join(kept.split())[:max_len].strip()
     if not text or is_number_like(text):
@@ -116,7 +132,7 @@ def check_bridge_url(url: str) -> None:
         address = ipaddress.ip_address(host)
     except ValueError:
         address = None
-    if address is not None and (address.is_loopback or address.is_private or address.is_link_local):
+    if address is not None and any(address in network for network in _LOCAL_NETWORKS):
         return
     raise InsecureUrlError(
         "the bridge address must use https:// (http:// only on loopback, private or .local)"
@@ -238,9 +254,18 @@ class HttpClient:
         now: Callable[[], datetime] | None = None,
         error_code: Callable[[object], str | None] | None = None,
         classify: Callable[[int, str | None, str], ProviderError | None] | None = None,
+        require_secure: bool = False,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError("the base URL must start with http:// or https://")
+        # require_secure: every request is refused (InsecureUrlError, nothing sent) when the base
+        # URL would carry credentials in clear text across networks (see check_bridge_url).
+        self._insecure: InsecureUrlError | None = None
+        if require_secure:
+            try:
+                check_bridge_url(base_url)
+            except InsecureUrlError as err:
+                self._insecure = err
         self._session = session
         self.base_url = base_url.rstrip("/")
         self._name = name
@@ -274,6 +299,8 @@ class HttpClient:
         accept: Sequence[int] = (),
     ) -> JsonResponse:
         """Send one request and return its parsed answer (2xx, or a status listed in accept)."""
+        if self._insecure is not None:
+            raise InsecureUrlError(str(self._insecure))
         url = self.url(path)
         all_headers = {**self._headers, "Accept": "application/json", **(headers or {})}
         label = f"{self._name} {what}"
