@@ -21,13 +21,13 @@ from custom_components.esim_keeper.keeper.providers.base import (
     RenewalRequest,
     UnsupportedError,
 )
-from custom_components.esim_keeper.keeper.providers.telnyx import (
-    AUTO_RECHARGE_PATH,
-    TelnyxProvider,
-)
+from custom_components.esim_keeper.keeper.providers.telnyx import TelnyxProvider
 from tests.carrier_sim.fixtures import Canned, fixed_clock
 from tests.providers import vendor_shapes as shapes
 from tools.carrier_sim import DEFAULT_TELNYX_API_KEY, CarrierSim
+
+# The path of every official Telnyx SDK (tests/providers/vendor_shapes.py), not our constant.
+AUTO_RECHARGE_PATH = "/v2/payment/auto_recharge_prefs"
 
 
 def telnyx(session: aiohttp.ClientSession, url: str, key: str = DEFAULT_TELNYX_API_KEY,
