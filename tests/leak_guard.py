@@ -3,8 +3,11 @@ number may appear in a log line, a bus event or a repair issue.
 
 Every number the tests use is a fictional 555-01xx number (reserved for fiction), so any full
 555-01xx number in the output is one of ours leaking; every credential the simulator accepts is
-known. Loaded as a pytest plugin from tests/conftest.py. A leak fails the run at its end, listing
-where each leak came from.
+known. The simulator also plants carrier "names" that are the number itself for every provider
+(line-2, line-5 ...: Twilio's default friendly_name "(201) 555-0101", a Telnyx
+customer_reference or a bridge name "+12015550101"), so a name that carries its number into a
+log line, an event or an issue is caught here too. Loaded as a pytest plugin from
+tests/conftest.py. A leak fails the run at its end, listing where each leak came from.
 """
 
 from __future__ import annotations

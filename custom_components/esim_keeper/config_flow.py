@@ -83,10 +83,11 @@ from .keeper.errors import (
 from .keeper.lifecycle import Ledger, project_ledger
 from .keeper.model import LineSnapshot, PaymentMethod
 from .keeper.money import Money
-from .keeper.phone import format_number, mask, normalize
+from .keeper.phone import format_number, normalize
 from .keeper.providers.base import (
     AccountInfo,
     AuthError,
+    InsecureUrlError,
     Provider,
     ProviderConnectionError,
     ProviderError,
@@ -254,13 +255,24 @@ def _picked_number(
     line = lines[user_input[CONF_LINE_ID]]
     overrides = _plan_overrides(user_input.get(CONF_PLAN, {}))
     new_plan_from_settings(user_input[CONF_CARRIER], overrides)
-    title = (user_input.get(CONF_NAME) or "").strip() or line.name or mask(line.number)
+    title = (
+        (user_input.get(CONF_NAME) or "").strip()
+        or line.name
+        or _masked_title(user_input[CONF_CARRIER], line.number)
+    )
     return title[:64], {
         CONF_NUMBER: line.number,
         CONF_LINE_ID: line.line_id,
         CONF_CARRIER: user_input[CONF_CARRIER],
         CONF_PLAN: overrides,
     }
+
+
+def _masked_title(carrier: str, number: str) -> str:
+    """A number's default name when the carrier has none of its own: the carrier and the last
+    four digits ("Twilio ··0100"), never the whole number (it would reach entity ids and logs)."""
+    digits = "".join(char for char in number if char.isdigit())
+    return f"{PRESETS[carrier].name} ··{digits[-4:]}"
 
 
 def _parse_day(raw: object) -> date:
@@ -353,6 +365,8 @@ def _connect_error(err: Exception) -> str:
     """The form error for a failed live check."""
     if isinstance(err, AuthError):
         return "invalid_auth"
+    if isinstance(err, InsecureUrlError):  # a bridge address that is neither https nor local
+        return "insecure_url"
     if isinstance(err, ProviderConnectionError):
         return "cannot_connect"
     if isinstance(err, ProviderError):

@@ -40,18 +40,41 @@ async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
 
 @dataclass
 class Canned:
-    """path -> (status, body bytes, headers). Unknown paths answer 404."""
+    """path -> (status, body bytes, headers). Unknown paths answer 404. A route set with ``query``
+    answers only requests carrying those query parameters (and wins over the plain path)."""
 
     base_url: str = ""
     routes: dict[str, tuple[int, bytes, dict[str, str]]] = field(default_factory=dict)
+    queried: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[int, bytes, dict[str, str]]] = (
+        field(default_factory=dict)
+    )
     seen: list[str] = field(default_factory=list)
     chunked: set[str] = field(default_factory=set)  # paths answered without Content-Length
 
     def set(
-        self, path: str, body: bytes | str, status: int = 200, headers: dict[str, str] | None = None
+        self,
+        path: str,
+        body: bytes | str,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
     ) -> None:
         data = body.encode() if isinstance(body, str) else body
-        self.routes[path] = (status, data, {"Content-Type": "application/json", **(headers or {})})
+        answer = (status, data, {"Content-Type": "application/json", **(headers or {})})
+        if query:
+            self.queried[(path, tuple(sorted(query.items())))] = answer
+        else:
+            self.routes[path] = answer
+
+    def answer(self, path: str, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        matches = [
+            (len(wanted), found)
+            for (where, wanted), found in self.queried.items()
+            if where == path and all(query.get(k) == v for k, v in wanted)
+        ]
+        if matches:  # the most specific route wins
+            return max(matches, key=lambda match: match[0])[1]
+        return self.routes.get(path, (404, b"{}", {}))
 
 
 @pytest.fixture
@@ -60,7 +83,7 @@ async def canned(socket_enabled: None) -> AsyncIterator[Canned]:
 
     async def handle(request: web.Request) -> web.StreamResponse:
         state.seen.append(request.path_qs)
-        status, body, headers = state.routes.get(request.path, (404, b"{}", {}))
+        status, body, headers = state.answer(request.path, dict(request.query))
         if request.path not in state.chunked:
             return web.Response(status=status, body=body, headers=headers)
         stream = web.StreamResponse(status=status, headers=headers)

@@ -79,10 +79,9 @@ def check(spec: dict[str, Any], op_id: str, status: int, body: object) -> None:
 async def test_simulator_answers_match_schemas(
     spec: dict[str, Any], sim: CarrierSim, session: aiohttp.ClientSession
 ) -> None:
+    """The answers schemathesis cannot provoke (tests/carrier_sim/test_schemathesis.py covers the
+    rest): a key reused for another body, a decline, injected 429 and 503, revoked credentials."""
     base = sim.base_url
-    sim.state.lines["line-2"].expiry_as_date = True
-    sim.state.lines["line-3"].last_activity = None
-    sim.state.lines["line-3"].auto_renew = None
 
     async def call(op: str, method: str, path: str, **kw: Any) -> aiohttp.ClientResponse:
         headers = {**AUTH, **kw.pop("headers", {})}
@@ -93,29 +92,16 @@ async def test_simulator_answers_match_schemas(
                 assert resp.headers["Retry-After"]
             return resp
 
-    await call("getAccount", "GET", "/v1/account")
-    first = await call("listLines", "GET", "/v1/lines", params={"limit": "2"})
-    assert first.status == 200
-    await call("listLines", "GET", "/v1/lines", params={"limit": "2", "cursor": "o2"})
-    assert (await call("listLines", "GET", "/v1/lines", params={"limit": "0"})).status == 400
-    await call("getLine", "GET", "/v1/lines/line-2")
-    assert (await call("getLine", "GET", "/v1/lines/nope")).status == 404
     body = {"amount": {"amount": "3.00", "currency": "USD"}, "method": "card"}
     key = {"Idempotency-Key": "k-1"}
     r = "/v1/lines/line-1/renewals"
     assert (await call("createRenewal", "POST", r, json=body, headers=key)).status == 201
-    assert (await call("createRenewal", "POST", r, json=body, headers=key)).status == 200
     other = {**body, "method": "paypal"}
     assert (await call("createRenewal", "POST", r, json=other, headers=key)).status == 409
-    assert (await call("createRenewal", "POST", r, json=body)).status == 422
-    missing = "/v1/lines/nope/renewals"
-    assert (await call("createRenewal", "POST", missing, json=body, headers=key)).status == 404
     sim.state.lines["line-1"].decline_reason = "card_declined"
     declined = await call("createRenewal", "POST", r, json=body, headers={"Idempotency-Key": "k2"})
     assert declined.status == 402
-    await call("getRenewal", "GET", f"{r}/k-1")
     await call("getRenewal", "GET", f"{r}/k2")
-    assert (await call("getRenewal", "GET", f"{r}/k-9")).status == 404
     sim.set_fault("bridge.getAccount", "429:2*1")
     assert (await call("getAccount", "GET", "/v1/account")).status == 429
     sim.set_fault("bridge.getAccount", "503*1")

@@ -86,7 +86,47 @@ def test_preset_values_from_the_domain_facts() -> None:
     assert twilio.renewal_cost == Money(Decimal("1.15"), "USD")
     assert get_preset("ultra_paygo").grace_days == 30
     assert get_preset("us_mobile").grace_days == 45
+    assert "grace_days" in get_preset("us_mobile").uncertain  # 45, or 30/50 by network
     assert "grace_days" in get_preset("tmobile_prepaid").uncertain
+
+
+def test_twilio_reclaims_inactive_numbers() -> None:
+    """Issue 15, finding 6: Twilio may reclaim a number with too little traffic in a month (its
+    best practices: 3 calls or 3 SMS; its terms: 2 transmissions a calendar month)."""
+    twilio = get_preset("twilio")
+    assert twilio.activity_days == 30
+    assert twilio.plan.activity_days == 30
+    assert "reclaim" in twilio.source
+    assert "does not reclaim" not in twilio.source
+    assert twilio.grace_days == 60
+
+
+def test_telnyx_grace_is_documented() -> None:
+    """Issue 15, finding 2: after a month at a negative balance Telnyx abolishes the account
+    and deletes its numbers (support article 8648864): the grace is no longer "0, undocumented"."""
+    telnyx = get_preset("telnyx")
+    assert telnyx.grace_days == 30
+    assert "grace_days" not in telnyx.uncertain
+    assert "8648864" in telnyx.source
+    assert "calendar month" in telnyx.source
+
+
+def test_tello_90_days_is_not_a_grace() -> None:
+    """Tello's 90 days are pay-as-you-go credit expiring 3 months after purchase, not a grace
+    after the plan's expiry: the value stays, marked uncertain and explained."""
+    tello = get_preset("tello")
+    assert tello.grace_days == 90
+    assert "grace_days" in tello.uncertain
+    assert "3 months after purchase" in tello.source
+    assert "not a documented grace" in tello.source
+
+
+@pytest.mark.parametrize("preset_id", sorted(IDS - {"other"}))
+def test_certain_values_have_a_source_url(preset_id: str) -> None:
+    """Every preset value either comes with a source address or is marked uncertain."""
+    preset = get_preset(preset_id)
+    if PLAN_FIELDS - preset.uncertain:
+        assert "https://" in preset.source, preset_id
 
 
 def test_unknown_preset() -> None:
@@ -158,7 +198,7 @@ def _broken(preset_id: str, **changes: Any) -> dict[str, Any]:
     [
         {"name": ""},
         {"name": 5},
-        {"name": "x" * 601},
+        {"name": "x" * 1001},
         {"renewal_cost": 3},
         {"renewal_cost": "abc"},
         {"renewal_cost": "-3"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 import json
+from typing import Any
 
 import aiohttp
 import pytest
@@ -285,10 +286,7 @@ HOSTILE_LINES = [
     {"id": ""},
     {"id": "x" * 1000},
     {"id": 7},
-    {"name": "evil\u202etxt"},
-    {"name": "nul\x00"},
-    {"name": "\ud800"},
-    {"name": "n" * 300},
+    {"name": 7},
     {"status": "zombie"},
     {"auto_renew": "yes"},
     {"plan_expiry": "2026-04-01T09:00:00"},  # no offset
@@ -303,9 +301,42 @@ HOSTILE_LINES = [
 async def test_hostile_line_values(
     canned: Canned, session: aiohttp.ClientSession, patch: dict[str, object]
 ) -> None:
-    canned.set("/v1/lines", page({**GOOD_LINE, **patch}))
+    """A line the bridge describes badly is skipped (only that number is unavailable); read on
+    its own (to verify a renewal) it is an InvalidResponseError."""
+    other = {**GOOD_LINE, "id": "z", "number": "+12025550199"}
+    canned.set("/v1/lines", page({**GOOD_LINE, **patch}, other))
+    data = await bridge(session, canned.base_url).async_fetch()
+    assert set(data.lines) == {"z"}
+    assert len(data.skipped) == 1
+    canned.set("/v1/lines/a", json.dumps({**GOOD_LINE, **patch}))
     with pytest.raises(InvalidResponseError):
-        await bridge(session, canned.base_url).async_fetch()
+        await bridge(session, canned.base_url).async_fetch_line("a")
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("\u200bMom\u200e", "Mom"),  # zero-width space, left-to-right mark
+        ("Da\u200fd\u061c", "Dad"),  # right-to-left mark, Arabic letter mark
+        ("evil\u202etxt.exe", "eviltxt.exe"),  # right-to-left override
+        ("nul\x00 and\ttab", "nul and tab"),
+        ("\ud800x", "x"),
+        ("n" * 300, "n" * 256),
+        ("\u2066\u2069", None),
+        ("(201) 555-0100", None),  # just a number: no name (privacy)
+        ("+1 201.555.0100", None),
+        ("Tello 0100", "Tello 0100"),
+        (None, None),
+    ],
+)
+async def test_names_are_cleaned(
+    canned: Canned, session: aiohttp.ClientSession, name: str | None, shown: str | None
+) -> None:
+    """Finding 11: invisible format characters never reach a name; finding 13: a name that is
+    only a phone number is no name."""
+    canned.set("/v1/lines", page({**GOOD_LINE, "name": name}))
+    data = await bridge(session, canned.base_url).async_fetch()
+    assert data.lines["a"].name == shown
 
 
 @pytest.mark.parametrize(
@@ -313,7 +344,6 @@ async def test_hostile_line_values(
     [
         "[]",
         '{"data": {}, "next_cursor": null}',
-        '{"data": [1], "next_cursor": null}',
         '{"data": [], "next_cursor": 5}',
         '{"data": [], "next_cursor": null, "x": NaN}',
         '{"data": [], "next_cursor": null, "x": Infinity}',
@@ -336,6 +366,126 @@ async def test_duplicate_and_looping_pages(canned: Canned, session: aiohttp.Clie
     canned.set("/v1/lines", page(cursor="same"))
     with pytest.raises(InvalidResponseError, match="same cursor"):
         await bridge(session, canned.base_url).async_fetch()
+
+
+async def test_every_cursor_is_remembered(canned: Canned, session: aiohttp.ClientSession) -> None:
+    """Finding 10: A -> B -> A is a loop too (it used to cost MAX_PAGES requests)."""
+    canned.set("/v1/lines", page(GOOD_LINE, cursor="A"))
+    canned.set("/v1/lines", page(cursor="B"), query={"cursor": "A"})
+    canned.set("/v1/lines", page(cursor="A"), query={"cursor": "B"})
+    with pytest.raises(InvalidResponseError, match="same cursor"):
+        await bridge(session, canned.base_url).async_fetch()
+    assert len(canned.seen) == 3
+
+
+async def test_lines_per_page_are_capped(canned: Canned, session: aiohttp.ClientSession) -> None:
+    """Finding 10: a page may not hold more lines than the limit asked for."""
+    lines = [{**GOOD_LINE, "id": f"l{i}"} for i in range(3)]
+    canned.set("/v1/lines", page(*lines))
+    with pytest.raises(InvalidResponseError, match="3 lines on a page of 2"):
+        await bridge(session, canned.base_url, page_size=2).async_fetch()
+    assert len((await bridge(session, canned.base_url, page_size=3).async_fetch()).lines) == 3
+
+
+async def test_lines_in_total_are_capped(
+    canned: Canned, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 10: page_size=1 no longer accepts 20,000 lines: MAX_LINES in all."""
+    from custom_components.esim_keeper.keeper.providers import http_bridge
+
+    monkeypatch.setattr(http_bridge, "MAX_LINES", 3)
+    for index in range(5):
+        query = {"cursor": f"c{index}"} if index else None
+        line = {**GOOD_LINE, "id": f"l{index}"}
+        canned.set("/v1/lines", page(line, cursor=f"c{index + 1}"), query=query)
+    with pytest.raises(InvalidResponseError, match="more than 3 lines"):
+        await bridge(session, canned.base_url, page_size=1).async_fetch()
+    assert len(canned.seen) == 4
+
+
+async def test_a_poll_has_a_time_limit(sim: CarrierSim, session: aiohttp.ClientSession) -> None:
+    """Finding 10: each page answers within the request timeout, but the poll as a whole is
+    limited too."""
+    sim.set_fault("bridge.listLines", "latency:0.1")
+    provider = bridge(session, sim.base_url, page_size=1, poll_timeout=0.25)
+    with pytest.raises(ProviderConnectionError, match=r"longer than 0\.25 s"):
+        await provider.async_fetch()
+
+
+async def test_large_bodies_are_parsed_off_the_loop(
+    sim: CarrierSim, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 10: a body over PARSE_OFF_LOOP_BYTES is parsed in a worker thread."""
+    from custom_components.esim_keeper.keeper.providers import _http
+
+    threads: list[str] = []
+    real = _http.asyncio.to_thread
+
+    async def to_thread(func: Any, *args: Any) -> Any:
+        threads.append(func.__name__)
+        return await real(func, *args)
+
+    monkeypatch.setattr(_http.asyncio, "to_thread", to_thread)
+    await bridge(session, sim.base_url).async_fetch()
+    assert threads == []
+    monkeypatch.setattr(_http, "PARSE_OFF_LOOP_BYTES", 100)
+    data = await bridge(session, sim.base_url).async_fetch()
+    assert threads == ["decode_json"]
+    assert len(data.lines) == 3
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://bridge.example.net",
+        "http://203.0.113.5:8080",
+        "http://[2001:db8::1]",
+        "http://bridge.example.net.local.evil.com",
+    ],
+)
+async def test_clear_text_to_the_internet_is_refused(
+    session: aiohttp.ClientSession, url: str
+) -> None:
+    """Finding 9: the bearer token never crosses the internet in clear text: nothing is sent."""
+    from custom_components.esim_keeper.keeper.providers.base import InsecureUrlError
+
+    provider = bridge(session, url)
+    with pytest.raises(InsecureUrlError, match="https"):
+        await provider.async_validate()
+    with pytest.raises(InsecureUrlError):
+        await provider.async_fetch()
+    with pytest.raises(InsecureUrlError):
+        await provider.async_renew(renewal())
+    assert provider._http.requests == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://bridge.example.net",
+        "http://127.0.0.1:8600",
+        "http://localhost:8600",
+        "http://[::1]:8600",
+        "http://10.0.0.7",
+        "http://192.168.1.20:8080",
+        "http://172.16.4.4",
+        "http://169.254.1.1",
+        "http://[fd00::7]",
+        "http://bridge.local:8600",
+        "http://Bridge.LOCAL.",
+    ],
+)
+def test_local_and_https_addresses_are_fine(url: str) -> None:
+    from custom_components.esim_keeper.keeper.providers._http import check_bridge_url
+
+    check_bridge_url(url)
+
+
+def test_bridge_url_must_be_http() -> None:
+    from custom_components.esim_keeper.keeper.providers._http import check_bridge_url
+
+    with pytest.raises(ValueError, match="URL with a host"):
+        check_bridge_url("ftp://x")
 
 
 async def test_endless_pages_are_cut(

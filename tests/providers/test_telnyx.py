@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 import json
 
@@ -21,8 +22,12 @@ from custom_components.esim_keeper.keeper.providers.base import (
     UnsupportedError,
 )
 from custom_components.esim_keeper.keeper.providers.telnyx import TelnyxProvider
-from tests.carrier_sim.fixtures import NOW, Canned, fixed_clock
+from tests.carrier_sim.fixtures import Canned, fixed_clock
+from tests.providers import vendor_shapes as shapes
 from tools.carrier_sim import DEFAULT_TELNYX_API_KEY, CarrierSim
+
+# The path of every official Telnyx SDK (tests/providers/vendor_shapes.py), not our constant.
+AUTO_RECHARGE_PATH = "/v2/payment/auto_recharge_prefs"
 
 
 def telnyx(session: aiohttp.ClientSession, url: str, key: str = DEFAULT_TELNYX_API_KEY,
@@ -47,8 +52,10 @@ async def test_fetch(sim: CarrierSim, session: aiohttp.ClientSession) -> None:
     for line in data.lines.values():
         assert line.shared_balance
         assert line.auto_renew is True
-        assert line.plan_expiry is not None
-        assert line.plan_expiry > NOW
+    live = [line for line in data.lines.values() if line.carrier_status is CarrierStatus.ACTIVE]
+    assert {line.plan_expiry for line in live} == {datetime(2026, 4, 1, tzinfo=UTC)}
+    # line-2's carrier "name" is its number: never a name (finding 13)
+    assert sorted(str(line.name) for line in data.lines.values()) == ["Line 1", "Line 3", "None"]
 
 
 async def test_pages(sim: CarrierSim, session: aiohttp.ClientSession) -> None:
@@ -91,7 +98,7 @@ FAULTS = [
 
 
 @pytest.mark.parametrize(("spec", "error"), FAULTS)
-@pytest.mark.parametrize("route", ["telnyx.balance", "telnyx.numbers", "telnyx.autoRecharge"])
+@pytest.mark.parametrize("route", ["telnyx.balance", "telnyx.numbers"])
 async def test_faults(
     sim: CarrierSim,
     session: aiohttp.ClientSession,
@@ -104,6 +111,19 @@ async def test_faults(
         await telnyx(session, sim.base_url).async_fetch()
 
 
+@pytest.mark.parametrize(("spec", "error"), FAULTS)
+async def test_auto_recharge_read_is_optional(
+    sim: CarrierSim, session: aiohttp.ClientSession, spec: str, error: type[ProviderError]
+) -> None:
+    """Finding 1: whatever goes wrong with the optional auto-recharge read, the poll still
+    brings the balance and every number; auto-renew is unknown."""
+    sim.set_fault("telnyx.autoRecharge", spec)
+    data = await telnyx(session, sim.base_url).async_fetch()
+    assert data.auto_recharge is None
+    assert len(data.lines) == 3
+    assert data.account_balance == Money(Decimal("12.29"), "USD")
+
+
 NUMBER = {"id": "1", "phone_number": "+12025550101", "status": "active",
           "purchased_at": "2026-01-31T10:00:00Z"}  # fmt: skip
 
@@ -111,7 +131,7 @@ NUMBER = {"id": "1", "phone_number": "+12025550101", "status": "active",
 def answer(canned: Canned, *numbers: object, total: object = 1, balance: object = "5.00",
            enabled: object = True) -> None:  # fmt: skip
     canned.set("/v2/balance", json.dumps({"data": {"balance": balance, "currency": "USD"}}))
-    canned.set("/v2/payments/auto_recharge_prefs", json.dumps({"data": {"enabled": enabled}}))
+    canned.set(AUTO_RECHARGE_PATH, json.dumps({"data": {"enabled": enabled}}))
     canned.set("/v2/phone_numbers",
                json.dumps({"data": list(numbers), "meta": {"total_pages": total}}))  # fmt: skip
 
@@ -121,9 +141,10 @@ async def test_minimal_number(canned: Canned, session: aiohttp.ClientSession) ->
            enabled=None)  # fmt: skip
     data = await telnyx(session, canned.base_url).async_fetch()
     line = data.lines["2"]
-    assert line.plan_expiry is None
+    assert line.plan_expiry == datetime(2026, 4, 1, tzinfo=UTC)
     assert line.carrier_status is CarrierStatus.UNKNOWN
     assert line.auto_renew is None
+    assert line.name is None
 
 
 async def test_stops_on_empty_page(canned: Canned, session: aiohttp.ClientSession) -> None:
@@ -136,14 +157,9 @@ async def test_stops_on_empty_page(canned: Canned, session: aiohttp.ClientSessio
 @pytest.mark.parametrize(
     ("number", "kw"),
     [
-        ({**NUMBER, "purchased_at": "2026-01-31"}, {}),
-        ({**NUMBER, "purchased_at": "9999-12-31T23:00:00Z"}, {}),
-        ({**NUMBER, "phone_number": None}, {}),
-        ({**NUMBER, "status": 1}, {}),
         (NUMBER, {"total": "2"}),
         (NUMBER, {"total": 10**9}),
         (NUMBER, {"balance": "Infinity"}),
-        (NUMBER, {"enabled": "true"}),
     ],
 )
 async def test_hostile(
@@ -152,6 +168,31 @@ async def test_hostile(
     answer(canned, number, **kw)  # type: ignore[arg-type]
     with pytest.raises(InvalidResponseError):
         await telnyx(session, canned.base_url).async_fetch()
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {**NUMBER, "id": "9", "phone_number": None},
+        {**NUMBER, "id": "9", "phone_number": "555"},
+        {**NUMBER, "id": "9", "status": 1},
+        {**NUMBER, "id": "9", "customer_reference": ["x"]},
+        {**NUMBER, "id": None},
+        17,
+    ],
+)
+async def test_one_bad_number_only(
+    canned: Canned, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture, broken: object
+) -> None:
+    """Finding 8: one odd record makes only its number unavailable, with one WARNING; an empty
+    connection_name is nothing at all."""
+    answer(canned, {**NUMBER, "connection_name": ""}, broken)
+    provider = telnyx(session, canned.base_url)
+    for _ in range(2):
+        data = await provider.async_fetch()
+        assert set(data.lines) == {"1"}
+        assert len(data.skipped) == 1
+    assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 1
 
 
 async def test_duplicate_and_endless(
@@ -168,3 +209,122 @@ async def test_duplicate_and_endless(
     # every page repeats the same number: caught as a duplicate before the page cap
     with pytest.raises(InvalidResponseError):
         await telnyx(session, canned.base_url).async_fetch()
+    for page in (1, 2, 3):
+        canned.set(
+            "/v2/phone_numbers",
+            json.dumps({"data": [{**NUMBER, "id": str(page)}]}),
+            query={"page[number]": str(page)},
+        )
+    with pytest.raises(InvalidResponseError, match="more than 2 pages"):
+        await telnyx(session, canned.base_url, page_size=1).async_fetch()
+
+
+# --- contract: answers shaped after Telnyx's SDK types (tests/providers/vendor_shapes.py) -----
+
+
+def vendor(canned: Canned, *pages: dict[str, object], auto: object = None) -> None:
+    canned.set("/v2/balance", json.dumps(shapes.TELNYX_BALANCE))
+    if auto is not None:
+        canned.set(AUTO_RECHARGE_PATH, json.dumps(auto))
+    for index, page in enumerate(pages, start=1):
+        canned.set("/v2/phone_numbers", json.dumps(page), query={"page[number]": str(index)})
+
+
+async def test_contract_sdk_path_and_shapes(canned: Canned, session: aiohttp.ClientSession) -> None:
+    """Finding 1: a server that serves only the SDKs' /v2/payment/auto_recharge_prefs is read.
+    Finding 3: names come from customer_reference / tags, never from the shared connection_name;
+    available_credit is read; pages follow meta.total_pages."""
+    first = [shapes.telnyx_number(0), shapes.telnyx_number(1, customer_reference=None)]
+    second = [
+        shapes.telnyx_number(2, customer_reference=None, tags=["\u200bMom\u200e", "x"]),
+    ]
+    vendor(
+        canned,
+        shapes.telnyx_page(first, 1, 2),
+        shapes.telnyx_page(second, 2, 2),
+        auto=shapes.TELNYX_AUTO_RECHARGE,
+    )
+    data = await telnyx(session, canned.base_url, page_size=2).async_fetch()
+    assert "/v2/payment/auto_recharge_prefs" in canned.seen
+    assert data.auto_recharge is True
+    assert data.account_balance == Money(Decimal("300.00"), "USD")
+    assert data.available_credit == Money(Decimal("400.00"), "USD")
+    names = {line.number[-4:]: line.name for line in data.lines.values()}
+    assert names == {"0100": "Line 0", "0101": None, "0102": "Mom"}
+    assert data.requests == 4
+
+
+async def test_contract_without_total_pages(canned: Canned, session: aiohttp.ClientSession) -> None:
+    """Finding 3: meta (or its total_pages) may be absent: read on until a short page."""
+    pages = [
+        {"data": [shapes.telnyx_number(0), shapes.telnyx_number(1)]},
+        {"data": [shapes.telnyx_number(2)], "meta": {"page_number": 2}},
+    ]
+    vendor(canned, *pages)
+    data = await telnyx(session, canned.base_url, page_size=2).async_fetch()
+    assert len(data.lines) == 3
+    assert data.auto_recharge is None  # the canned server has no auto-recharge route: 404
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("active", CarrierStatus.ACTIVE),
+        ("deleted", CarrierStatus.DELETED),
+        ("ported-out", CarrierStatus.DELETED),
+        ("purchase-failed", CarrierStatus.DELETED),
+        ("port-failed", CarrierStatus.DELETED),
+        ("emergency-only", CarrierStatus.SUSPENDED),
+        ("port-out-pending", CarrierStatus.UNKNOWN),
+        ("purchase-pending", CarrierStatus.UNKNOWN),
+        ("requirement-info-exception", CarrierStatus.UNKNOWN),
+        ("provision-pending", CarrierStatus.UNKNOWN),
+    ],
+)
+async def test_contract_statuses(
+    canned: Canned, session: aiohttp.ClientSession, status: str, expected: CarrierStatus
+) -> None:
+    """Finding 3: every status of the SDK's enum has a meaning; a number that is gone has no
+    next charge."""
+    vendor(canned, shapes.telnyx_page([shapes.telnyx_number(0, status=status)], 1, 1))
+    line = next(iter((await telnyx(session, canned.base_url).async_fetch()).lines.values()))
+    assert line.carrier_status is expected
+    assert (line.plan_expiry is None) == (expected is CarrierStatus.DELETED)
+
+
+async def test_refused_optional_read_is_not_an_auth_failure(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    """Finding 1: a 403 on the auto-recharge read alone (a key without billing rights) leaves
+    auto-renew unknown; it is not an authentication failure of the account."""
+    vendor(canned, shapes.telnyx_page([shapes.telnyx_number(0)], 1, 1))
+    body = json.dumps(shapes.telnyx_error("10010", "Authorization failed"))
+    canned.set(AUTO_RECHARGE_PATH, body, status=403)
+    data = await telnyx(session, canned.base_url).async_fetch()
+    assert data.auto_recharge is None
+    assert len(data.lines) == 1
+
+
+async def test_error_codes_are_read(canned: Canned, session: aiohttp.ClientSession) -> None:
+    """Finding 7: Telnyx's errors[].code is part of the message."""
+    canned.set(
+        "/v2/balance", json.dumps(shapes.telnyx_error("10009", "Authentication failed")), status=401
+    )
+    with pytest.raises(AuthError, match="10009"):
+        await telnyx(session, canned.base_url).async_validate()
+    canned.set("/v2/balance", json.dumps(shapes.telnyx_error("10015", "Bad request")), status=400)
+    with pytest.raises(InvalidResponseError, match="10015"):
+        await telnyx(session, canned.base_url).async_validate()
+
+
+async def test_bad_available_credit_is_ignored(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    canned.set(
+        "/v2/balance",
+        json.dumps({"data": {"balance": "1.00", "currency": "USD", "available_credit": "lots"}}),
+    )
+    canned.set("/v2/phone_numbers", json.dumps({"data": []}))
+    data = await telnyx(session, canned.base_url).async_fetch()
+    assert data.available_credit is None
+    assert data.account_balance == Money(Decimal("1.00"), "USD")

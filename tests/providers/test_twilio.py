@@ -24,6 +24,7 @@ from custom_components.esim_keeper.keeper.providers.base import (
 )
 from custom_components.esim_keeper.keeper.providers.twilio import TwilioProvider
 from tests.carrier_sim.fixtures import NOW, Canned, fixed_clock
+from tests.providers import vendor_shapes as shapes
 from tools.carrier_sim import (
     DEFAULT_TWILIO_ACCOUNT_SID as SID,
     DEFAULT_TWILIO_API_KEY_SECRET,
@@ -86,7 +87,7 @@ async def test_auth_errors(sim: CarrierSim, session: aiohttp.ClientSession) -> N
         await twilio(session, sim.base_url, secret="wrong").async_validate()
     with pytest.raises(AuthError, match="AC followed by 32"):
         await twilio(session, sim.base_url, sid="AC123").async_validate()
-    with pytest.raises(AuthError):  # valid key, someone else's account
+    with pytest.raises(AuthError, match="20404"):  # valid key, someone else's account
         await twilio(session, sim.base_url, sid="AC" + "f" * 32).async_fetch()
     sim.state.revoked.add("twilio")
     with pytest.raises(AuthError):
@@ -150,11 +151,13 @@ def answer(canned: Canned, *numbers: object, next_uri: object = None, balance: o
     )
 
 
-async def test_billing_day_and_statuses(canned: Canned, session: aiohttp.ClientSession) -> None:
+async def test_bill_day_drifts_and_statuses(canned: Canned, session: aiohttp.ClientSession) -> None:
+    """Finding 4: bought on 31 January, a number bills on 28 February and from then on on the
+    28th (support.twilio.com 223182908): on 15 March the next bill is 28 March, not 31 March."""
     odd = {**NUMBER, "sid": "PN2", "status": "porting", "date_created": "15 Mar 2026 13:00 -0000"}
     answer(canned, NUMBER, odd, balance="-0.50")
     data = await twilio(session, canned.base_url).async_fetch()
-    assert data.lines["PN1"].plan_expiry == datetime(2026, 3, 31, 10, tzinfo=UTC)
+    assert data.lines["PN1"].plan_expiry == datetime(2026, 3, 28, 10, tzinfo=UTC)
     assert data.lines["PN2"].plan_expiry == datetime(2026, 4, 15, 13, tzinfo=UTC)
     assert data.lines["PN2"].carrier_status is CarrierStatus.UNKNOWN
     assert data.account_balance == Money(Decimal("-0.50"), "USD")
@@ -163,13 +166,9 @@ async def test_billing_day_and_statuses(canned: Canned, session: aiohttp.ClientS
 @pytest.mark.parametrize(
     ("number", "kw"),
     [
-        ({**NUMBER, "date_created": "yesterday"}, {}),
-        ({**NUMBER, "date_created": None}, {}),
-        ({**NUMBER, "date_created": "Fri, 31 Dec 9999 23:00:00 +0000"}, {}),
-        ({**NUMBER, "phone_number": "+1 202 555 0101"}, {}),
-        ({**NUMBER, "sid": ["PN1"]}, {}),
         (NUMBER, {"balance": "NaN"}),
         (NUMBER, {"balance": 5.0}),
+        (NUMBER, {"balance": None}),  # a balance without its currency is nonsense
         (NUMBER, {"sid": "AC" + "1" * 32}),
         (NUMBER, {"next_uri": "https://evil.example/steal"}),
         (NUMBER, {"next_uri": "/2010-04-01/Accounts/ACx/Calls.json?Page=1"}),
@@ -183,6 +182,44 @@ async def test_hostile(
         await twilio(session, canned.base_url).async_fetch()
 
 
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {**NUMBER, "sid": "PN9", "date_created": "yesterday"},
+        {**NUMBER, "sid": "PN9", "date_created": None},
+        {**NUMBER, "sid": "PN9", "date_created": "Fri, 31 Dec 9999 23:00:00 +0000"},
+        {**NUMBER, "sid": "PN9", "phone_number": "+1 202 555 0101"},
+        {**NUMBER, "sid": "PN9", "phone_number": None},  # the spec allows null
+        {**NUMBER, "sid": ["PN9"]},
+        {**NUMBER, "sid": "PN9", "friendly_name": 5},
+        "not an object",
+    ],
+)
+async def test_one_bad_number_only(
+    canned: Canned,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+    broken: object,
+) -> None:
+    """Finding 8: one odd record makes that number unavailable (one WARNING, not one per poll);
+    the others, and the balance, are still there."""
+    good = {**NUMBER, "friendly_name": ""}  # an empty name is no name, not an error
+    answer(canned, good, broken)
+    provider = twilio(session, canned.base_url)
+    for _ in range(3):
+        data = await provider.async_fetch()
+        assert set(data.lines) == {"PN1"}
+        assert data.lines["PN1"].name is None
+        assert len(data.skipped) == 1
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1, warnings
+    assert "0101" not in warnings[0].getMessage()
+    answer(canned, good)  # the carrier fixed it: one INFO line, nothing skipped
+    data = await provider.async_fetch()
+    assert data.skipped == ()
+    assert any("read again" in r.getMessage() for r in caplog.records)
+
+
 async def test_duplicate_and_endless(
     canned: Canned, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -193,7 +230,110 @@ async def test_duplicate_and_endless(
 
     monkeypatch.setattr(module, "MAX_PAGES", 2)
     answer(canned, next_uri=f"{PREFIX}/IncomingPhoneNumbers.json?Page=1")
+    with pytest.raises(InvalidResponseError, match="same page link twice"):
+        await twilio(session, canned.base_url).async_fetch()
+    canned.set(
+        f"{PREFIX}/IncomingPhoneNumbers.json",
+        json.dumps(
+            {
+                "incoming_phone_numbers": [],
+                "next_page_uri": f"{PREFIX}/IncomingPhoneNumbers.json?Page=2",
+            }
+        ),
+        query={"Page": "1"},
+    )
+    canned.set(
+        f"{PREFIX}/IncomingPhoneNumbers.json",
+        json.dumps(
+            {
+                "incoming_phone_numbers": [],
+                "next_page_uri": f"{PREFIX}/IncomingPhoneNumbers.json?Page=3",
+            }
+        ),
+        query={"Page": "2"},
+    )
     with pytest.raises(InvalidResponseError, match="more than 2 pages"):
+        await twilio(session, canned.base_url).async_fetch()
+
+
+# --- contract: answers shaped after twilio/twilio-oai (tests/providers/vendor_shapes.py) ---------
+
+
+def vendor(canned: Canned, balance: dict[str, object], *pages: dict[str, object]) -> None:
+    canned.set(f"{PREFIX}/Balance.json", json.dumps(balance))
+    for index, page in enumerate(pages):
+        query = {"PageSize": "2"} if index == 0 else {"PageSize": "2", "Page": str(index)}
+        canned.set(shapes.TWILIO_NUMBERS_PATH, json.dumps(page), query=query)
+
+
+async def test_contract_pages_nulls_and_default_names(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    """Two pages as the spec describes them; every nullable field we read is null somewhere; the
+    default friendly_name (the formatted number) is never used as a name (finding 13)."""
+    first = [shapes.twilio_number(0), shapes.twilio_number(1, friendly_name="Mom")]
+    second = [shapes.twilio_number(2, friendly_name=None, status=None, capabilities=None)]
+    vendor(
+        canned,
+        shapes.TWILIO_BALANCE,
+        shapes.twilio_page(first, 0, more=True),
+        shapes.twilio_page(second, 1, more=False),
+    )
+    data = await twilio(session, canned.base_url, page_size=2).async_fetch()
+    assert data.requests == 3
+    assert data.account_balance == Money(Decimal("12.29"), "USD")
+    names = {line.number[-4:]: line.name for line in data.lines.values()}
+    assert names == {"0100": None, "0101": "Mom", "0102": None}
+    assert all(line.carrier_status is CarrierStatus.ACTIVE for line in data.lines.values())
+
+
+async def test_subaccount_has_no_balance(canned: Canned, session: aiohttp.ClientSession) -> None:
+    """Finding 5: a subaccount's Balance.json has null balance and currency; its numbers are
+    still listed, with an unknown balance."""
+    page = shapes.twilio_page([shapes.twilio_number(0)], 0, more=False)
+    vendor(canned, shapes.TWILIO_SUBACCOUNT_BALANCE, page)
+    provider = twilio(session, canned.base_url, page_size=2)
+    assert (await provider.async_validate()).account_id == SID
+    data = await provider.async_fetch()
+    assert data.account_balance is None
+    assert [line.balance for line in data.lines.values()] == [None]
+
+
+async def test_subaccount_on_the_simulator(sim: CarrierSim, session: aiohttp.ClientSession) -> None:
+    sim.state.twilio_subaccount = True
+    data = await twilio(session, sim.base_url).async_fetch()
+    assert data.account_balance is None
+    assert len(data.lines) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(404, 20404), (401, 20003), (403, 20005), (400, 20003)],
+)
+async def test_error_codes_are_read(
+    canned: Canned, session: aiohttp.ClientSession, status: int, code: int
+) -> None:
+    """Finding 7: Twilio's error body is read. A wrong Account SID (404, code 20404) is a
+    credentials problem, not "unexpected HTTP 404"; the code is in the message."""
+    body = shapes.twilio_error(code, status, "The requested resource was not found")
+    canned.set(f"{PREFIX}/Balance.json", json.dumps(body), status=status)
+    with pytest.raises(AuthError, match=str(code)):
+        await twilio(session, canned.base_url).async_validate()
+
+
+async def test_wrong_account_sid_on_the_simulator(
+    sim: CarrierSim, session: aiohttp.ClientSession
+) -> None:
+    """Valid API key, another Account SID: the simulator answers 404 with code 20404, as Twilio."""
+    with pytest.raises(AuthError, match="20404"):
+        await twilio(session, sim.base_url, sid="AC" + "f" * 32).async_validate()
+
+
+async def test_other_errors_keep_their_kind(canned: Canned, session: aiohttp.ClientSession) -> None:
+    answer(canned, NUMBER)
+    body = shapes.twilio_error(20001, 400, "Invalid paging")
+    canned.set(f"{PREFIX}/IncomingPhoneNumbers.json", json.dumps(body), status=400)
+    with pytest.raises(InvalidResponseError, match="carrier error 20001"):
         await twilio(session, canned.base_url).async_fetch()
 
 
@@ -215,7 +355,19 @@ def test_page_size_checked(session: aiohttp.ClientSession) -> None:
          datetime(2026, 6, 1, tzinfo=UTC)),
         (datetime(2020, 3, 10, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC),
          datetime(2026, 3, 10, tzinfo=UTC)),
+        # the drift: 31 Jan -> 28 Feb -> 28 Mar -> 28 Apr, never back to the 30th or 31st
+        (datetime(2026, 1, 31, 10, tzinfo=UTC), datetime(2026, 3, 15, tzinfo=UTC),
+         datetime(2026, 3, 28, 10, tzinfo=UTC)),
+        (datetime(2026, 1, 31, 10, tzinfo=UTC), datetime(2026, 4, 29, tzinfo=UTC),
+         datetime(2026, 5, 28, 10, tzinfo=UTC)),
+        (datetime(2024, 1, 30, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC),
+         datetime(2024, 3, 29, tzinfo=UTC)),
     ],
 )  # fmt: skip
 def test_next_monthly_date(anchor: datetime, now: datetime, expected: datetime) -> None:
     assert next_monthly_date(anchor, now) == expected
+
+
+def test_next_monthly_date_refuses_ancient_anchors() -> None:
+    with pytest.raises(ValueError, match="too far"):
+        next_monthly_date(datetime(1700, 1, 1, tzinfo=UTC), NOW)

@@ -31,15 +31,18 @@ from custom_components.esim_keeper.keeper.providers.base import (
     RateLimitedError,
 )
 from tests.ha.accounts import manual_entry
-from tests.ha.conftest import demo_entry as _demo_entry
+from tests.ha.conftest import demo_entry as _demo_entry, number_subentry
 from tools.carrier_sim import CarrierSim
 
-from .accounts import BALANCE, SCAN_MINUTES, credentials, setup, sim_entry
+from .accounts import BALANCE, CARRIERS, SCAN_MINUTES, credentials, setup, sim_entry
 from .conftest import FIGURES, SLOW
 
 KINDS = ("http_bridge", "twilio", "telnyx")
 INTERVAL = timedelta(minutes=SCAN_MINUTES)
 RETRY_AFTER = 3000  # seconds: longer than the 15-minute poll interval
+# The simulator's line-2 in each API's shape, added as "Second" next to line-1 ("Keeper").
+LINE_IDS_2 = {"http_bridge": "line-2", "twilio": f"PN{2:032x}", "telnyx": "1002"}
+SECOND = "sensor.second_balance"
 # fault name -> (simulator spec, the coordinator's translation key)
 FAULTS: dict[str, tuple[str, str]] = {
     "latency past the timeout": (f"latency:{SLOW}", "cannot_connect"),
@@ -210,3 +213,49 @@ async def test_manual_has_nothing_to_fail(hass: HomeAssistant, freezer: Any) -> 
         await coordinator.async_refresh()
         assert coordinator.last_update_success
         assert hass.states.get("sensor.ultra_balance").state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_one_bad_line_makes_only_its_number_unavailable(
+    hass: HomeAssistant, sim: CarrierSim, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    """Issue 15, finding 8: the carrier describes one number in a way we cannot read. That
+    number alone goes unavailable, with one log line over several polls; the other numbers of the
+    account stay; when the carrier fixes the record, the number comes back."""
+    first = sim_entry(kind, sim)
+    second = number_subentry(
+        LINE_IDS_2[kind], sim.state.lines["line-2"].number, "Second", CARRIERS[kind]
+    )
+    keeper = number_subentry(
+        next(iter(first.subentries.values())).data["line_id"],
+        sim.state.lines["line-1"].number,
+        "Keeper",
+        CARRIERS[kind],
+    )
+    entry = MockConfigEntry(
+        domain=first.domain,
+        title=first.title,
+        entry_id=first.entry_id,
+        unique_id=first.unique_id,
+        data=dict(first.data),
+        options=dict(first.options),
+        subentries_data=[keeper, second],
+    )
+    await setup(hass, entry)
+    healthy = _state(hass)
+    assert hass.states.get(SECOND).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+    caplog.clear()
+    real = sim.state.lines["line-2"].number
+    sim.state.lines["line-2"].number = "555-BROKEN"  # no longer E.164 in any API's shape
+    for _ in range(3):
+        await _poll(hass, entry)
+        assert hass.states.get(SECOND).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+        assert _state(hass) == healthy
+        assert entry.runtime_data.coordinator.last_update_success
+    loud = _loud(caplog)
+    assert len(loud) == 1, loud
+    sim.state.lines["line-2"].number = real
+    await _poll(hass, entry)
+    assert hass.states.get(SECOND).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
+    assert len(_loud(caplog)) == 1
+    FIGURES["faults tried"] += 1

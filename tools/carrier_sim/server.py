@@ -68,13 +68,23 @@ def bridge_error(status: int, code: str, message: str, reason: str | None = None
     return _json({"error": error}, status, headers)
 
 
+# Twilio's error dictionary codes for the statuses the simulator answers.
+_TWILIO_CODES = {401: 20003, 403: 20005, 404: 20404, 429: 20429}
+# Telnyx's error codes (errors[].code is a string): 10009 authentication failed, 10010 not allowed.
+_TELNYX_CODES = {401: "10009", 403: "10010", 404: "10005", 429: "10011"}
+
+
 def _error_for(route: str, status: int, message: str) -> web.Response:
     """An error body in the shape of the route's API family."""
     if route.startswith("twilio."):
-        code = 20003 if status == 401 else 20005 if status == 403 else 20500
-        return _json({"code": code, "message": message, "status": status}, status)
+        code = _TWILIO_CODES.get(status, 20500)
+        more = f"https://www.twilio.com/docs/errors/{code}"
+        return _json(
+            {"code": code, "message": message, "more_info": more, "status": status}, status
+        )
     if route.startswith("telnyx."):
-        return _json({"errors": [{"code": str(status), "title": message}]}, status)
+        code_text = _TELNYX_CODES.get(status, "10007")
+        return _json({"errors": [{"code": code_text, "title": message, "detail": message}]}, status)
     codes = {401: "unauthorized", 403: "forbidden", 429: "rate_limited"}
     return bridge_error(status, codes.get(status, "server_error"), message)
 
@@ -90,7 +100,7 @@ def _bridge_line(line: SimLine, state: SimState) -> dict[str, object]:
     return {
         "id": line.id,
         "number": line.number,
-        "name": line.name,
+        "name": line.name if line.named else line.number,
         "balance": _money(line.balance, line.currency),
         "plan_expiry": expiry,
         "last_activity": line.last_activity.isoformat() if line.last_activity else None,
@@ -240,11 +250,14 @@ async def get_renewal(request: web.Request) -> web.Response:
 
 
 async def twilio_balance(request: web.Request) -> web.Response:
+    """Balance.json; a subaccount's has null balance and currency (twilio-oai: "child accounts do
+    not contain balance information")."""
     state = request.app[STATE_KEY]
+    subaccount = state.twilio_subaccount
     return _json(
         {
-            "currency": state.account_currency,
-            "balance": str(state.account_balance.quantize(CENT)),
+            "currency": None if subaccount else state.account_currency,
+            "balance": None if subaccount else str(state.account_balance.quantize(CENT)),
             "account_sid": state.tokens.twilio_account_sid,
         }
     )
@@ -267,7 +280,8 @@ async def twilio_numbers(request: web.Request) -> web.Response:
                     "sid": f"PN{int(line.id.rpartition('-')[2]):032x}",
                     "account_sid": state.tokens.twilio_account_sid,
                     "phone_number": line.number,
-                    "friendly_name": line.name,
+                    # Twilio's default friendly_name is the number, formatted.
+                    "friendly_name": line.name if line.named else _twilio_format(line.number),
                     "date_created": format_datetime(line.created),
                     "date_updated": format_datetime(line.created),
                     "status": "in-use",
@@ -304,6 +318,16 @@ async def telnyx_balance(request: web.Request) -> web.Response:
     )
 
 
+_TELNYX_STATUS = {"deleted": "deleted", "suspended": "emergency-only"}
+
+
+def _twilio_format(number: str) -> str:
+    """ "+12015550100" as Twilio's default friendly name "(201) 555-0100"."""
+    if number.startswith("+1") and len(number) == 12:
+        return f"({number[2:5]}) {number[5:8]}-{number[8:]}"
+    return number
+
+
 async def telnyx_numbers(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     number = _int_param(request, "page[number]", 1, 1, 10**6)
@@ -319,8 +343,10 @@ async def telnyx_numbers(request: web.Request) -> web.Response:
                     "id": str(1000 + int(line.id.rpartition("-")[2])),
                     "record_type": "phone_number",
                     "phone_number": line.number,
-                    "status": "deleted" if line.status == "deleted" else "active",
-                    "connection_name": line.name,
+                    "status": _TELNYX_STATUS.get(line.status, "active"),
+                    # The SIP connection's name: one for all the numbers on it.
+                    "connection_name": "sim-connection",
+                    "customer_reference": line.name if line.named else line.number,
                     "purchased_at": line.created.isoformat().replace("+00:00", "Z"),
                     "tags": [],
                 }
@@ -360,7 +386,7 @@ def _same(given: str, expected: str) -> bool:
 
 
 def _authorized(request: web.Request, route: str, state: SimState) -> int:
-    """200 if the request may pass, else the status to refuse it with (401, 403)."""
+    """200 if the request may pass, else the status to refuse it with (401, 404)."""
     family = route.partition(".")[0]
     if family in state.revoked:
         return 401
@@ -378,7 +404,8 @@ def _authorized(request: web.Request, route: str, state: SimState) -> int:
         )
         if scheme != "Basic" or not any(_same(user, u) and _same(password, p) for u, p in pairs):
             return 401
-        return 200 if request.match_info.get("sid") == tokens.twilio_account_sid else 403
+        # Valid credentials, another Account SID in the path: Twilio answers 404 (code 20404).
+        return 200 if request.match_info.get("sid") == tokens.twilio_account_sid else 404
     expected = tokens.bridge if family == "bridge" else tokens.telnyx
     return 200 if _same(header, f"Bearer {expected}") else 401
 
@@ -553,17 +580,21 @@ async def sim_line(request: web.Request) -> web.Response:
         line.auto_renew = None if body["auto_renew"] is None else bool(body["auto_renew"])
     if "name" in body:
         line.name = str(body["name"])
+        line.named = True
     return _json(_bridge_line(line, state))
 
 
 async def sim_account(request: web.Request) -> web.Response:
-    """Body: any of balance (the Twilio/Telnyx account balance), auto_recharge (bool)."""
+    """Body: any of balance (the Twilio/Telnyx account balance), auto_recharge (bool),
+    twilio_subaccount (bool: Balance.json answers with null balance and currency)."""
     state = request.app[STATE_KEY]
     body = await _body(request)
     if "balance" in body:
         state.account_balance = _decimal(body["balance"], "balance")
     if "auto_recharge" in body:
         state.auto_recharge_enabled = bool(body["auto_recharge"])
+    if "twilio_subaccount" in body:
+        state.twilio_subaccount = bool(body["twilio_subaccount"])
     return _json(state.to_json())
 
 
@@ -606,7 +637,7 @@ def build_app(state: SimState, clock: Clock | None = None) -> web.Application:
     add("GET", "/v2/phone_numbers", telnyx_numbers, name="telnyx.numbers")
     add(
         "GET",
-        "/v2/payments/auto_recharge_prefs",
+        "/v2/payment/auto_recharge_prefs",  # singular, as in every official Telnyx SDK
         telnyx_auto_recharge,
         name="telnyx.autoRecharge",
     )

@@ -57,6 +57,9 @@ class SimLine:
     cycle_days: int = 30
     decline_reason: str | None = None  # set: every renewal of this line is declined
     charges: int = 0
+    # False: the carrier holds no name of its own for the line, so Twilio shows the formatted
+    # number as its friendly_name and Telnyx the number as its customer_reference.
+    named: bool = True
 
 
 @dataclass(slots=True)
@@ -98,6 +101,7 @@ def make_lines(count: int, seed: int, now: datetime) -> dict[str, SimLine]:
             ),
             auto_renew=None if i % 7 == 6 else i % 2 == 0,
             expiry_as_date=i % 4 == 3,
+            named=i % 3 != 1,  # line-2, line-5 ...: the carrier's "name" is the number itself
         )
     return lines
 
@@ -109,6 +113,7 @@ class SimState:
     account_balance: Decimal = Decimal("12.29")
     account_currency: str = "USD"
     auto_recharge_enabled: bool = True
+    twilio_subaccount: bool = False  # Balance.json answers with null balance and currency
     timezone: str = "America/New_York"
     renewals: dict[str, SimRenewal] = field(default_factory=dict)
     charges_total: int = 0

@@ -47,7 +47,7 @@ _PRESET_KEYS: Final = frozenset(
 )
 _ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
-_MAX_TEXT = 600
+_MAX_TEXT = 1000  # a source note may cite several addresses
 
 
 class _Keep(Enum):

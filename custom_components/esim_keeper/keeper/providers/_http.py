@@ -8,16 +8,19 @@ full phone number.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
+import ipaddress
 import json
 import logging
 import re
 import unicodedata
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -29,8 +32,10 @@ from .base import (
     MAX_BODY_BYTES,
     REQUEST_TIMEOUT,
     AuthError,
+    InsecureUrlError,
     InvalidResponseError,
     ProviderConnectionError,
+    ProviderError,
     RateLimitedError,
 )
 
@@ -53,11 +58,126 @@ _DATETIME = re.compile(
 )
 # Bidirectional overrides and isolates: legal unicode, but used to disguise text.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Bodies larger than this are parsed in a worker thread, not on the event loop (bytes). Measured
+# (Python 3.14, one core of the development machine): a 4 MiB page of bridge lines takes about
+# 37 ms to parse, too long for the loop; 256 KiB about 1.4 ms, cheaper than a thread hop.
+PARSE_OFF_LOOP_BYTES = 256 * 1024
+# Networks a bridge may be reached on over plain http://: loopback, RFC 1918 / RFC 4193 private
+# and link-local. (Not ipaddress's is_private: it also counts documentation ranges.)
+_LOCAL_NETWORKS = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "127.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
+# What a name may consist of and still be only a phone number: "(201) 555-0100", "+1 201.555.0100".
+_NUMBER_PUNCTUATION = frozenset("0123456789+-(). \u00a0/")
 
 
 def mask_number(number: str) -> str:
     """A phone number (or any identifier) reduced to its last 4 characters for logs."""
     return f"…{number[-4:]}" if len(number) > 4 else "…"
+
+
+def is_number_like(text: str) -> bool:
+    """True when ``text`` is only a phone number (digits and the punctuation people write them
+    with): such a carrier "name" would put the number into entity ids, titles and logs."""
+    digits = sum(char.isdigit() for char in text)
+    return digits >= 4 and all(char in _NUMBER_PUNCTUATION for char in text)
+
+
+def clean_name(value: object, what: str, *, max_len: int = MAX_TEXT) -> str | None:
+    """A display name from a carrier, made safe: format characters (zero-width spaces, direction
+    marks and overrides, U+061C ...) and control characters removed, white space collapsed, cut to
+    ``max_len``. None when nothing is left or when the name is just a phone number. A name that is
+    not a string is an InvalidResponseError (of that line only, where the caller allows it)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidResponseError(f"{what} must be a string")
+    kept = "".join(
+        " " if char.isspace() else char
+        for char in value[: max_len * 4]
+        if char.isspace() or unicodedata.category(char) not in ("Cf", "Cc", "Cs", "Co", "Cn")
+    )
+    text = " ".join(kept.split())[:max_len].strip()
+    if not text or is_number_like(text):
+        return None
+    return text
+
+
+def check_bridge_url(url: str) -> None:
+    """Refuse a bridge address that would carry the bearer token in clear text across networks.
+
+    ``https://`` is always fine. ``http://`` only to loopback (127.0.0.0/8, ::1, ``localhost``),
+    private and link-local addresses (10/8, 172.16/12, 192.168/16, fc00::/7, fe80::/10 ...) and
+    ``.local`` (mDNS) names. Raises InsecureUrlError otherwise, ValueError for a non-HTTP URL.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("the bridge address must be an http:// or https:// URL with a host")
+    if parts.scheme == "https":
+        return
+    host = parts.hostname.rstrip(".").lower()
+    if host == "localhost" or host.endswith((".localhost", ".local")):
+        return
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None and any(address in network for network in _LOCAL_NETWORKS):
+        return
+    raise InsecureUrlError(
+        "the bridge address must use https:// (http:// only on loopback, private or .local)"
+    )
+
+
+class SkippedLines:
+    """Lines of a listing that could not be read: each makes only its own number unavailable.
+
+    Logs one WARNING when a line first becomes unreadable and one INFO when it is readable again,
+    never once per poll. Keys are line ids (or list positions), never phone numbers.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._known: set[str] = set()
+        self.current: list[str] = []
+
+    def start(self) -> None:
+        self.current = []
+
+    def add(self, key: str, err: ProviderError) -> None:
+        self.current.append(key)
+        if key not in self._known:
+            _LOGGER.warning(
+                "%s: line %s skipped, its record cannot be read: %s", self._name, key, err
+            )
+
+    def finish(self) -> tuple[str, ...]:
+        for key in self._known - set(self.current):
+            _LOGGER.info("%s: line %s can be read again", self._name, key)
+        self._known = set(self.current)
+        return tuple(self.current)
+
+
+def line_key(obj: object, field_name: str, position: int) -> tuple[str, str]:
+    """(identity, log name) of a listed line: its id, or its list position when the id cannot be
+    read. The log name is the id unless the id looks like a phone number (then masked)."""
+    if isinstance(obj, dict):
+        value = obj.get(field_name)
+        if isinstance(value, str) and value.isprintable() and 0 < len(value) <= 128:
+            digits = sum(char.isdigit() for char in value)
+            shown = mask_number(value) if is_number_like(value) and digits >= 7 else value[:64]
+            return value, shown
+    return f"#{position}", f"#{position}"
 
 
 def basic_auth(user: str, password: str) -> str:
@@ -132,9 +252,20 @@ class HttpClient:
         max_body: int = MAX_BODY_BYTES,
         headers: Mapping[str, str] | None = None,
         now: Callable[[], datetime] | None = None,
+        error_code: Callable[[object], str | None] | None = None,
+        classify: Callable[[int, str | None, str], ProviderError | None] | None = None,
+        require_secure: bool = False,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError("the base URL must start with http:// or https://")
+        # require_secure: every request is refused (InsecureUrlError, nothing sent) when the base
+        # URL would carry credentials in clear text across networks (see check_bridge_url).
+        self._insecure: InsecureUrlError | None = None
+        if require_secure:
+            try:
+                check_bridge_url(base_url)
+            except InsecureUrlError as err:
+                self._insecure = err
         self._session = session
         self.base_url = base_url.rstrip("/")
         self._name = name
@@ -142,6 +273,10 @@ class HttpClient:
         self._max_body = max_body
         self._headers = dict(headers or {})
         self._now = now or (lambda: datetime.now(UTC))
+        # The carrier's own error code in an error body, and a carrier's mapping of it to one of
+        # our errors (None: the status decides). Both see only refused requests.
+        self._error_code = error_code
+        self._classify = classify
         self.requests = 0  # requests sent, for AccountData.requests
 
     def url(self, path: str) -> str:
@@ -164,6 +299,8 @@ class HttpClient:
         accept: Sequence[int] = (),
     ) -> JsonResponse:
         """Send one request and return its parsed answer (2xx, or a status listed in accept)."""
+        if self._insecure is not None:
+            raise InsecureUrlError(str(self._insecure))
         url = self.url(path)
         all_headers = {**self._headers, "Accept": "application/json", **(headers or {})}
         label = f"{self._name} {what}"
@@ -180,16 +317,9 @@ class HttpClient:
             ) as resp:
                 status = resp.status
                 _LOGGER.debug("%s: HTTP %s", label, status)
-                if status in (401, 403):
-                    raise AuthError(f"{label}: the credentials were refused (HTTP {status})")
-                if status == 429:
-                    wait = parse_retry_after(resp.headers.get("Retry-After"), self._now())
-                    raise RateLimitedError(f"{label}: rate limited (HTTP 429)", wait)
-                if status >= 500:
-                    raise ProviderConnectionError(f"{label}: the carrier failed (HTTP {status})")
                 wanted = 200 <= status < 300
                 if not wanted and status not in accept:
-                    raise InvalidResponseError(f"{label}: unexpected HTTP {status}")
+                    raise await self._refused(resp, status, label)
                 body = await self._read(resp, label)
                 headers_out = {k: v for k, v in resp.headers.items() if k.lower() != "set-cookie"}
         except TimeoutError as err:
@@ -201,13 +331,47 @@ class HttpClient:
                 f"{label}: connection failed ({type(err).__name__})"
             ) from err
         if wanted:
-            data = decode_json(body, label) if body.strip() else None
+            data = await self._decode(body, label)
         else:
             try:
-                data = decode_json(body, label) if body.strip() else None
+                data = await self._decode(body, label)
             except InvalidResponseError:
                 data = None
         return JsonResponse(status=status, data=data, headers=headers_out)
+
+    @staticmethod
+    async def _decode(body: bytes, label: str) -> object:
+        """The parsed body; a large one is parsed in a worker thread, off the event loop."""
+        if not body.strip():
+            return None
+        if len(body) > PARSE_OFF_LOOP_BYTES:
+            return await asyncio.to_thread(decode_json, body, label)
+        return decode_json(body, label)
+
+    async def _refused(
+        self, resp: aiohttp.ClientResponse, status: int, label: str
+    ) -> ProviderError:
+        """The error for a status the caller did not accept, read with the carrier's error code."""
+        code = None
+        if self._error_code is not None and status < 500:
+            try:
+                body = await self._read(resp, label)
+                code = self._error_code(decode_json(body, label)) if body.strip() else None
+            except InvalidResponseError:
+                code = None
+        suffix = f", carrier error {code}" if code else ""
+        if self._classify is not None:
+            mapped = self._classify(status, code, f"{label} (HTTP {status}{suffix})")
+            if mapped is not None:
+                return mapped
+        if status in (401, 403):
+            return AuthError(f"{label}: the credentials were refused (HTTP {status}{suffix})")
+        if status == 429:
+            wait = parse_retry_after(resp.headers.get("Retry-After"), self._now())
+            return RateLimitedError(f"{label}: rate limited (HTTP 429{suffix})", wait)
+        if status >= 500:
+            return ProviderConnectionError(f"{label}: the carrier failed (HTTP {status})")
+        return InvalidResponseError(f"{label}: unexpected HTTP {status}{suffix}")
 
     async def _read(self, resp: aiohttp.ClientResponse, label: str) -> bytes:
         length = resp.content_length

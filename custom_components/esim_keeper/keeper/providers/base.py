@@ -77,6 +77,12 @@ class PaymentDeclinedError(ProviderError):
         self.reason = reason
 
 
+class InsecureUrlError(ProviderError):
+    """A bridge address that would send the token in clear text over a network we do not trust."""
+
+    key = "insecure_url"
+
+
 class UnsupportedError(ProviderError):
     """The provider cannot do this at all. ``feature`` says what (translated in the UI)."""
 
@@ -124,6 +130,11 @@ class AccountData:
     account_balance: Money | None = None
     auto_recharge: bool | None = None
     requests: int = 1  # HTTP requests this poll cost (pagination adds pages)
+    # What the account may spend before it is cut off (Telnyx: balance + credit limit), if told.
+    available_credit: Money | None = None
+    # Line ids (or list positions) the carrier listed in a shape we could not read: those numbers
+    # alone are unavailable this poll.
+    skipped: tuple[str, ...] = ()
 
 
 class RenewalStatus(StrEnum):
@@ -201,20 +212,39 @@ class LineNotFoundError(ProviderError):
     key = "line_not_found"
 
 
-def next_monthly_date(anchor: datetime, now: datetime) -> datetime:
-    """The first monthly anniversary of ``anchor`` that is after ``now`` (UTC).
+# Longest history a monthly bill date is walked through (months): 200 years of monthly bills.
+_MAX_BILL_MONTHS = 12 * 200
 
-    Monthly carrier billing (Twilio numbers) recurs on the purchase day; a purchase on the 31st
-    bills on the last day of shorter months. The anchor's time of day is kept.
+
+def next_monthly_date(anchor: datetime, now: datetime) -> datetime:
+    """The first monthly bill date after ``now`` of a number bought at ``anchor`` (Twilio).
+
+    Twilio bills a number monthly on its purchase day, except that in a shorter month the bill
+    falls on that month's last day, and that day becomes the new bill day: bought on 31 January,
+    a number bills on 28 February, then 28 March, 28 April ... (support.twilio.com articles
+    223182908 and 223135227). The anchor's time of day is kept. ValueError for an anchor more
+    than 200 years before ``now``.
     """
     start = anchor.astimezone(UTC)
     moment = now.astimezone(UTC)
-    months = max(1, (moment.year - start.year) * 12 + moment.month - start.month - 1)
-    while True:
-        year, month = divmod(start.month - 1 + months, 12)
-        year += start.year
-        day = min(start.day, calendar.monthrange(year, month + 1)[1])
-        candidate = start.replace(year=year, month=month + 1, day=day)
+    if (moment.year - start.year) * 12 > _MAX_BILL_MONTHS:
+        raise ValueError("the purchase date is too far in the past")
+    year, month, day = start.year, start.month, start.day
+    candidate = start
+    for _ in range(_MAX_BILL_MONTHS + 24):
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+        day = min(day, calendar.monthrange(year, month)[1])  # a short month moves the bill day
+        candidate = start.replace(year=year, month=month, day=day)
         if candidate > moment:
             return candidate
-        months += 1
+    raise ValueError("no bill date found")  # pragma: no cover - bounded by the check above
+
+
+def next_month_start(now: datetime) -> datetime:
+    """The start (00:00 UTC) of the calendar month after ``now``: when Telnyx bills every number's
+    monthly charge (support.telnyx.com article 4425088)."""
+    moment = now.astimezone(UTC)
+    year, month = divmod(moment.month, 12)
+    return datetime(moment.year + year, month + 1, 1, tzinfo=UTC)

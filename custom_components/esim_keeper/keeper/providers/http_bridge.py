@@ -7,6 +7,7 @@ that key, and one error body shape ``{"error": {"code", "message", "reason"?}}``
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 import re
@@ -23,12 +24,15 @@ from ._http import (
     HttpClient,
     JsonObject,
     JsonResponse,
+    SkippedLines,
     as_list,
     as_object,
     check_e164,
+    clean_name,
     get_bool,
     get_str,
     get_text,
+    line_key,
     parse_instant,
     parse_money,
 )
@@ -40,6 +44,7 @@ from .base import (
     InvalidResponseError,
     LineNotFoundError,
     PaymentDeclinedError,
+    ProviderConnectionError,
     ProviderKind,
     RenewalRequest,
     RenewalResult,
@@ -50,6 +55,11 @@ API_VERSION = "v1"
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
+# Limits a bridge must stay within (docs/bridge-protocol.yaml, README "Data updates"): at most
+# MAX_PAGES pages (_http), never more lines on a page than the ``limit`` asked for, at most
+# MAX_LINES lines in all, and one poll (all its pages) done within POLL_TIMEOUT seconds.
+MAX_LINES = 10_000
+POLL_TIMEOUT = 120.0
 _STATUSES = {
     s.value: s for s in (CarrierStatus.ACTIVE, CarrierStatus.SUSPENDED, CarrierStatus.DELETED)
 }
@@ -86,10 +96,13 @@ class HttpBridgeProvider:
         page_size: int = DEFAULT_PAGE_SIZE,
         timezone: str = "UTC",
         clock: Callable[[], datetime] | None = None,
+        poll_timeout: float = POLL_TIMEOUT,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
         self._clock = clock or (lambda: datetime.now(UTC))
+        # The bearer token never travels in clear text across networks: http:// only to
+        # loopback, private addresses and .local names (_http.check_bridge_url).
         self._http = HttpClient(
             session,
             base_url.rstrip("/") + f"/{API_VERSION}",
@@ -97,8 +110,11 @@ class HttpBridgeProvider:
             timeout=timeout,
             headers={"Authorization": f"Bearer {token}"},
             now=self._clock,
+            require_secure=True,
         )
         self._page_size = page_size
+        self._poll_timeout = poll_timeout
+        self._skipped = SkippedLines("bridge")
         self._tz: ZoneInfo = zone(timezone)
         self.capabilities = DEFAULT_CAPABILITIES
 
@@ -131,30 +147,62 @@ class HttpBridgeProvider:
         )
 
     async def async_fetch(self) -> AccountData:
+        """Every line, page by page, within the bridge limits above."""
+        try:
+            async with asyncio.timeout(self._poll_timeout):
+                return await self._fetch()
+        except TimeoutError as err:
+            raise ProviderConnectionError(
+                f"bridge lines: the poll took longer than {self._poll_timeout:g} s"
+            ) from err
+
+    async def _fetch(self) -> AccountData:
         before = self._http.requests
         lines: dict[str, LineSnapshot] = {}
+        seen: set[str] = set()
+        cursors: set[str] = set()
+        self._skipped.start()
         cursor: str | None = None
+        position = 0
         for _ in range(MAX_PAGES):
             params = {"limit": str(self._page_size)}
             if cursor is not None:
                 params["cursor"] = cursor
             resp = await self._http.request("GET", "/lines", what="lines", params=params)
             page = as_object(resp.data, "lines page")
-            for item in as_list(page.get("data"), "lines page.data"):
-                line = self._line(item)
-                if line.line_id in lines:
-                    raise InvalidResponseError(f"line {line.line_id!r} listed twice")
+            items = as_list(page.get("data"), "lines page.data")
+            if len(items) > self._page_size:
+                raise InvalidResponseError(
+                    f"the bridge sent {len(items)} lines on a page of {self._page_size}"
+                )
+            if position + len(items) > MAX_LINES:
+                raise InvalidResponseError(f"the bridge listed more than {MAX_LINES} lines")
+            for item in items:
+                position += 1
+                key, shown = line_key(item, "id", position)
+                if key in seen:
+                    raise InvalidResponseError(f"line {shown!r} listed twice")
+                seen.add(key)
+                try:
+                    line = self._line(item)
+                except InvalidResponseError as err:
+                    self._skipped.add(shown, err)
+                    continue
                 lines[line.line_id] = line
             following = get_text(page, "next_cursor", "lines page", max_len=512, optional=True)
             if following is None:
                 break
-            if following == cursor:
+            if following in cursors or following == cursor:
                 raise InvalidResponseError("the bridge returned the same cursor again")
+            cursors.add(following)
             cursor = following
         else:
             raise InvalidResponseError(f"the bridge listed more than {MAX_PAGES} pages")
         return AccountData(
-            lines=lines, fetched_at=self._clock(), requests=self._http.requests - before
+            lines=lines,
+            fetched_at=self._clock(),
+            requests=self._http.requests - before,
+            skipped=self._skipped.finish(),
         )
 
     async def async_fetch_line(self, line_id: str) -> LineSnapshot:
@@ -187,7 +235,7 @@ class HttpBridgeProvider:
         return LineSnapshot(
             line_id=line_id,
             number=check_e164(obj.get("number"), "line.number"),
-            name=get_text(obj, "name", "line", optional=True),
+            name=clean_name(obj.get("name"), "line.name"),
             balance=balance,
             plan_expiry=None
             if expiry is None
