@@ -409,7 +409,7 @@ async def _async_apply_records(
     expiry_fact = reading.plan_expiry or reading.next_renewal
     if reading.balance is None and expiry_fact is None:
         return
-    if received <= read_before:
+    if received < read_before:
         result.not_applied.append("older_than_records")
         return
     balance = reading.balance
