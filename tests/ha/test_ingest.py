@@ -59,7 +59,7 @@ SECOND_ULTRA = (
     "ultra_paygo",
     manual_ledger("2.00", "2026-12-10T08:00:00+00:00", read_at=READ),
 )
-BANK_CNY = "您尾号1234卡11月26日12:03快捷支付(支付宝-Ultra Mobile)支出21.50元，余额1,000.00元。【工商银行】"
+BANK_CNY = "您尾号1234卡11月26日12:03快捷支付(支付宝-Ultra Mobile)支出21.50元，余额1,000.00元。【工商银行】"  # noqa: E501
 
 
 def _numbers(*extra: tuple[str, str, str, dict[str, object]]) -> MockConfigEntry:
