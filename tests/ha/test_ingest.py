@@ -646,3 +646,46 @@ async def test_carrier_emails_through_the_blueprint(hass: HomeAssistant) -> None
     (record,) = records(entry, TELLO)
     assert record.source == "email"
     assert state(hass, "sensor.ultra_balance") == "10.00"
+
+
+async def test_a_number_of_an_unloaded_account_is_refused(hass: HomeAssistant) -> None:
+    entry = await _setup(hass)
+    target = device_id(hass, ULTRA)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await ingest(hass, ULTRA_BALANCE, sender="6700", device_id=target)
+    assert err.value.translation_key == "entry_not_loaded"
+
+
+async def test_a_stored_pattern_that_no_longer_compiles_is_skipped(hass: HomeAssistant) -> None:
+    entry = _numbers()
+    subentry = entry.subentries[TELLO]
+    broken = {"messages": {"custom_pattern": "(?P<balance>", "custom_sender": ""}}
+    object.__setattr__(subentry, "data", {**subentry.data, **broken})
+    await _setup(hass, entry)
+    response = await ingest(hass, "Saldo: 7.50", sender="Movistar")
+    assert response["changed"] == []
+
+
+async def test_the_same_payment_twice_in_ten_minutes_is_recorded_once(
+    hass: HomeAssistant,
+) -> None:
+    entry = await _setup(hass)
+    later = (NOW_DT - timedelta(minutes=55)).isoformat()
+    await ingest(hass, ULTRA_RECHARGED, sender="6700")
+    response = await ingest(hass, ULTRA_RECHARGED, sender="6700", received_at=later)
+    assert "payment:payment_already_recorded" in response["not_applied"]
+    assert len(records(entry, ULTRA)) == 1
+
+
+async def test_times_without_a_zone_are_local_and_imap_dates_may_be_text(
+    hass: HomeAssistant,
+) -> None:
+    entry = await _setup(hass, **{CONF_LISTEN_IMAP: True})
+    response = await ingest(hass, ULTRA_BALANCE, sender="6700", received_at="2026-11-25T20:00:00")
+    assert response["changed"] == ["balance", "plan_expiry"]
+    data = imap_event(TELLO_RENEWED, "noreply@tello.com", "Tello", NOW_DT)
+    data["date"] = (NOW_DT - timedelta(minutes=1)).isoformat()
+    hass.bus.async_fire("imap_content", data)
+    await hass.async_block_till_done()
+    assert len(records(entry, TELLO)) == 1
