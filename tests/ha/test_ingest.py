@@ -689,3 +689,41 @@ async def test_times_without_a_zone_are_local_and_imap_dates_may_be_text(
     hass.bus.async_fire("imap_content", data)
     await hass.async_block_till_done()
     assert len(records(entry, TELLO)) == 1
+
+
+async def test_the_options_turn_the_listeners_on(hass: HomeAssistant) -> None:
+    entry = await _setup(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    fields = {str(key) for key in result["data_schema"].schema}
+    assert {"listen_imap", "listen_netgear_lte", "message_senders"} <= fields
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "scan_interval": 60,
+            "warn_days": 7,
+            "listen_imap": False,
+            "listen_netgear_lte": True,
+            "message_senders": " 6700 ",
+        },
+    )
+    await hass.async_block_till_done()
+    assert entry.options == {
+        "scan_interval": 60,
+        "warn_days": 7,
+        "listen_imap": False,
+        "listen_netgear_lte": True,
+        "message_senders": "6700",
+    }
+    data = {"host": "h", "sms_id": 9, "from": "6700", "message": ULTRA_BALANCE}
+    hass.bus.async_fire("netgear_lte_sms", data)
+    hass.bus.async_fire("netgear_lte_sms", {**data, "sms_id": 10, "from": "Tello"})
+    await hass.async_block_till_done()
+    assert state(hass, "sensor.ultra_balance") == "4.25"
+
+
+async def test_api_accounts_have_no_message_options(
+    hass: HomeAssistant, demo_entry: MockConfigEntry
+) -> None:
+    await setup_entry(hass, demo_entry)
+    result = await hass.config_entries.options.async_init(demo_entry.entry_id)
+    assert "listen_imap" not in {str(key) for key in result["data_schema"].schema}
