@@ -475,8 +475,21 @@ async def step_carrier_text(ctx: Context) -> str:
     if changed != ["balance", "plan_expiry"]:
         raise StepFailedError(f"ingest_message changed {changed}: {response}")
     await _text_visible(ctx, "4.25")
+    entries = await ctx.ha.ws("config/entity_registry/list")
+    expiry_id = next(
+        e["entity_id"]
+        for e in entries
+        if e["device_id"] == device["id"] and e["translation_key"] == "plan_expiry"
+    )
+    expiry_state = (await ctx.ha.state(expiry_id) or {}).get("state", "")
+    wanted = (today + timedelta(days=40)).isoformat()
+    if not expiry_state.startswith(wanted):
+        raise StepFailedError(f"{expiry_id} is {expiry_state!r}, the text said {wanted}")
     await ctx.shot("device-page-after-carrier-text")
-    return f"{MANUAL_NAME}: 10.00 -> 4.25 on the device page; changed {', '.join(changed)}"
+    return (
+        f"{MANUAL_NAME}: 10.00 -> 4.25 on the device page, plan expiry {wanted}; "
+        f"changed {', '.join(changed)}"
+    )
 
 
 @dataclass(frozen=True)
