@@ -427,6 +427,71 @@ async def step_chinese(ctx: Context) -> str:
     return f"Add number flow (添加号码) in Chinese; {name!r}; device page shows {shown}"
 
 
+MANUAL_NUMBER = "+12025550166"
+MANUAL_NAME = "Ultra texts"
+
+
+async def _flow(ctx: Context, flow_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = await ctx.ha.post(f"/api/config/config_entries/flow/{flow_id}", body)
+    return result
+
+
+async def step_carrier_text(ctx: Context) -> str:
+    """A hand-kept number (Manual account, added through the flow API) gets a carrier text
+    through esim_keeper.ingest_message (REST), and its device page shows the new balance."""
+    today = datetime.now(UTC).date()
+    flow = await ctx.ha.post("/api/config/config_entries/flow", {"handler": "esim_keeper"})
+    flow = await _flow(ctx, flow["flow_id"], {"next_step_id": "manual"})
+    if flow.get("step_id") == "manual":
+        flow = await _flow(ctx, flow["flow_id"], {})
+    flow = await _flow(
+        ctx,
+        flow["flow_id"],
+        {
+            "number": MANUAL_NUMBER,
+            "name": MANUAL_NAME,
+            "carrier": "ultra_paygo",
+            "balance": "10.00",
+            "plan_expiry": (today + timedelta(days=10)).isoformat(),
+            "carrier_autopay": False,
+            "plan": {},
+        },
+    )
+    if flow.get("type") != "create_entry":
+        raise StepFailedError(f"the Manual account flow ended with {flow.get('type')}: {flow}")
+    devices = await ctx.ha.ws("config/device_registry/list")
+    device = next((d for d in devices if d["name"] == MANUAL_NAME), None)
+    if device is None:
+        raise StepFailedError(f"no device named {MANUAL_NAME!r}")
+    await ctx.page.goto(f"{ctx.base}/config/devices/device/{device['id']}")
+    await _text_visible(ctx, "10.00")
+    expiry = (today + timedelta(days=40)).strftime("%m/%d/%Y")
+    text = f"Ultra Mobile: Your PayGo balance is $4.25. Your plan expires on {expiry}."
+    response = await ctx.ha.post(
+        "/api/services/esim_keeper/ingest_message?return_response",
+        {"text": text, "sender": "6700"},
+    )
+    changed = response.get("service_response", {}).get("changed")
+    if changed != ["balance", "plan_expiry"]:
+        raise StepFailedError(f"ingest_message changed {changed}: {response}")
+    await _text_visible(ctx, "4.25")
+    entries = await ctx.ha.ws("config/entity_registry/list")
+    expiry_id = next(
+        e["entity_id"]
+        for e in entries
+        if e["device_id"] == device["id"] and e["translation_key"] == "plan_expiry"
+    )
+    expiry_state = (await ctx.ha.state(expiry_id) or {}).get("state", "")
+    wanted = (today + timedelta(days=40)).isoformat()
+    if not expiry_state.startswith(wanted):
+        raise StepFailedError(f"{expiry_id} is {expiry_state!r}, the text said {wanted}")
+    await ctx.shot("device-page-after-carrier-text")
+    return (
+        f"{MANUAL_NAME}: 10.00 -> 4.25 on the device page, plan expiry {wanted}; "
+        f"changed {', '.join(changed)}"
+    )
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
@@ -445,4 +510,6 @@ STEPS: tuple[Step, ...] = (
     Step("press Renew now on a dashboard", step_renew, ("device page shows entities",)),
     Step("open the calendar", step_calendar, ("device page shows entities",)),
     Step("switch language to 简体中文", step_chinese, ("device page shows entities",)),
+    # Last: a second account would change which "Add number" button the Chinese step opens.
+    Step("a carrier text changes a balance", step_carrier_text, ("log in",)),
 )

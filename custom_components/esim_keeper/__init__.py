@@ -21,8 +21,10 @@ from .client import create_provider, provider_kind
 from .const import CONF_AUTO_RENEW, CONF_NUMBER, CONF_RENEWAL, DOMAIN, LOGGER, SUBENTRY_NUMBER
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, EsimKeeperRuntime
 from .history import PaymentHistory
+from .ingest import async_setup_inbox, async_setup_listeners, check_warnings
 from .installer import async_install_shipped_files
 from .intent import async_setup_intents
+from .keep_alive import KeepAlive
 from .keeper.phone import mask
 from .keeper.providers.base import ProviderKind
 from .lines import AutoRenewMode
@@ -44,6 +46,7 @@ PLATFORMS: list[Platform] = [
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up the integration (actions are registered here, once, for every account)."""
     async_setup_services(hass)
+    await async_setup_inbox(hass)
     await async_setup_intents(hass)
     await async_install_shipped_files(hass)
     return True
@@ -79,6 +82,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # After the platforms: renewals settled at start-up reach the event entities.
     await engine.async_start()
+    # Carrier texts and e-mails in (account options), warnings answered, keep-alive texts out.
+    async_setup_listeners(hass, entry)
+    keep_alive = KeepAlive(hass, entry)
+
+    @callback
+    def _polled() -> None:
+        check_warnings(hass, entry)
+        keep_alive.check()
+
+    entry.async_on_unload(coordinator.async_add_listener(_polled))
+    _polled()
     return True
 
 

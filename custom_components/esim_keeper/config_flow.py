@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
+from functools import partial
 from typing import Any, override
 
 from homeassistant.config_entries import (
@@ -25,6 +26,8 @@ from homeassistant.data_entry_flow import FlowHandler, section
 from homeassistant.helpers.selector import (
     BooleanSelector,
     DateSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -49,13 +52,24 @@ from .const import (
     CONF_AUTO_RENEW_DAY,
     CONF_AUTO_RENEW_DAYS,
     CONF_CARRIER,
+    CONF_CUSTOM_PATTERN,
+    CONF_CUSTOM_SENDER,
+    CONF_KEEP_ALIVE,
+    CONF_KEEP_ALIVE_TEXT,
     CONF_LEDGER,
     CONF_LINE_ID,
+    CONF_LISTEN_IMAP,
+    CONF_LISTEN_NETGEAR_LTE,
+    CONF_MESSAGE_SENDERS,
+    CONF_MESSAGES,
     CONF_NAME,
+    CONF_NOTIFY_ACTION,
+    CONF_NOTIFY_ENTITY,
     CONF_NUMBER,
     CONF_PAYMENT_METHODS,
     CONF_PLAN,
     CONF_PROVIDER,
+    CONF_RECIPIENT,
     CONF_RENEWAL,
     CONF_SCAN_INTERVAL,
     CONF_SPEND_CAP,
@@ -81,6 +95,7 @@ from .keeper.errors import (
     KeeperError,
 )
 from .keeper.lifecycle import Ledger, project_ledger
+from .keeper.messages import CustomPattern
 from .keeper.model import LineSnapshot, PaymentMethod
 from .keeper.money import Money
 from .keeper.phone import format_number, normalize
@@ -559,20 +574,30 @@ def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class EsimKeeperOptionsFlow(OptionsFlowWithReload):
-    """Account options: how often to poll, and how early a number counts as expiring."""
+    """Account options: how often to poll, and how early a number counts as expiring. Manual
+    accounts also choose whether carrier e-mails (IMAP) and modem texts (Netgear LTE) are read
+    directly, from which senders: only hand-kept records take facts from messages."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         kind = provider_kind(self.config_entry.data)
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                chosen = {
+                chosen: dict[str, Any] = {
                     CONF_SCAN_INTERVAL: _whole(user_input[CONF_SCAN_INTERVAL], KeeperError),
                     CONF_WARN_DAYS: _whole(user_input[CONF_WARN_DAYS], KeeperError),
                 }
             except KeeperError as err:
                 errors["base"] = err.key
             else:
+                if kind is ProviderKind.MANUAL:
+                    chosen |= {
+                        CONF_LISTEN_IMAP: bool(user_input.get(CONF_LISTEN_IMAP)),
+                        CONF_LISTEN_NETGEAR_LTE: bool(user_input.get(CONF_LISTEN_NETGEAR_LTE)),
+                        CONF_MESSAGE_SENDERS: str(
+                            user_input.get(CONF_MESSAGE_SENDERS) or ""
+                        ).strip()[:500],
+                    }
                 return self.async_create_entry(data=chosen)
         options = self.config_entry.options
         schema = vol.Schema(
@@ -586,6 +611,22 @@ class EsimKeeperOptionsFlow(OptionsFlowWithReload):
                 ): _days(1, 365),
             }
         )
+        if kind is ProviderKind.MANUAL:
+            schema = schema.extend(
+                {
+                    vol.Required(
+                        CONF_LISTEN_IMAP, default=options.get(CONF_LISTEN_IMAP, False)
+                    ): BooleanSelector(),
+                    vol.Required(
+                        CONF_LISTEN_NETGEAR_LTE,
+                        default=options.get(CONF_LISTEN_NETGEAR_LTE, False),
+                    ): BooleanSelector(),
+                    vol.Optional(
+                        CONF_MESSAGE_SENDERS,
+                        description={"suggested_value": options.get(CONF_MESSAGE_SENDERS, "")},
+                    ): _TEXT,
+                }
+            )
         return self.async_show_form(
             step_id="init",
             data_schema=schema,
@@ -618,6 +659,49 @@ def _renewal_schema(methods: tuple[PaymentMethod, ...]) -> vol.Schema:
             vol.Optional(CONF_AUTO_RENEW_DAY, default=1): _days(1, 28),
         }
     )
+
+
+MESSAGES_SCHEMA = vol.Schema(
+    {vol.Optional(CONF_CUSTOM_PATTERN): _TEXT, vol.Optional(CONF_CUSTOM_SENDER): _TEXT}
+)
+KEEP_ALIVE_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_NOTIFY_ENTITY): EntitySelector(EntitySelectorConfig(domain="notify")),
+        vol.Optional(CONF_NOTIFY_ACTION): _TEXT,
+        vol.Optional(CONF_RECIPIENT): _TEXT,
+        vol.Optional(CONF_KEEP_ALIVE_TEXT): _TEXT,
+    }
+)
+
+
+class KeepAliveIncompleteError(KeeperError):
+    """A keep-alive message needs a text and one way to send it (an entity or an action)."""
+
+    key = "keep_alive_incomplete"
+
+
+class KeepAliveActionError(KeeperError):
+    """The keep-alive action is not a notify action Home Assistant has."""
+
+    key = "keep_alive_action_unknown"
+
+
+def _keep_alive(hass: HomeAssistant, raw: Mapping[str, Any]) -> dict[str, str]:
+    """A number's keep-alive message settings ({} for none); KeeperError when incomplete."""
+    values = {
+        key: str(raw.get(key) or "").strip()
+        for key in (CONF_NOTIFY_ENTITY, CONF_NOTIFY_ACTION, CONF_RECIPIENT, CONF_KEEP_ALIVE_TEXT)
+    }
+    if not any(values.values()):
+        return {}
+    entity, action = values[CONF_NOTIFY_ENTITY], values[CONF_NOTIFY_ACTION]
+    if not values[CONF_KEEP_ALIVE_TEXT] or bool(entity) == bool(action):
+        raise KeepAliveIncompleteError("a text and either a notify entity or a notify action")
+    if action:
+        domain, _, service = action.partition(".")
+        if domain != "notify" or not hass.services.has_service(domain, service):
+            raise KeepAliveActionError("not a notify action of this Home Assistant")
+    return values
 
 
 class NumberSubentryFlow(ConfigSubentryFlow):
@@ -679,6 +763,7 @@ class NumberSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             try:
                 new_data = self._reconfigured(data, user_input, kind)
+                new_data |= await self._async_message_settings(new_data, user_input, kind)
             except KeeperError as err:
                 errors["base"] = err.key
             else:
@@ -699,6 +784,10 @@ class NumberSubentryFlow(ConfigSubentryFlow):
             }
         fields |= _plan_field()
         fields[vol.Required(CONF_RENEWAL)] = section(_renewal_schema(methods), {"collapsed": True})
+        if kind is ProviderKind.MANUAL:
+            fields[vol.Optional(CONF_MESSAGES)] = section(MESSAGES_SCHEMA, {"collapsed": True})
+        if plan_from_settings(data[CONF_CARRIER], data.get(CONF_PLAN, {})).activity_days:
+            fields[vol.Optional(CONF_KEEP_ALIVE)] = section(KEEP_ALIVE_SCHEMA, {"collapsed": True})
         schema = self.add_suggested_values_to_schema(
             vol.Schema(fields), user_input or self._current_values(subentry.title, data)
         )
@@ -725,6 +814,8 @@ class NumberSubentryFlow(ConfigSubentryFlow):
             CONF_CARRIER: data[CONF_CARRIER],
             CONF_PLAN: dict(data.get(CONF_PLAN, {})),
             CONF_RENEWAL: {CONF_SPEND_CAP: DEFAULT_SPEND_CAP, **data.get(CONF_RENEWAL, {})},
+            CONF_MESSAGES: dict(data.get(CONF_MESSAGES, {})),
+            CONF_KEEP_ALIVE: dict(data.get(CONF_KEEP_ALIVE, {})),
         }
         if (raw := data.get(CONF_LEDGER)) is not None:
             # Today's balance and expiry (the ledger moved forward), so that saving the form
@@ -741,6 +832,34 @@ class NumberSubentryFlow(ConfigSubentryFlow):
                 values[CONF_ACTIVITY_DATE] = local_date(ledger.last_activity, plan.tz).isoformat()
             values[CONF_AUTOPAY] = ledger.carrier_autopay
         return values
+
+    async def _async_message_settings(
+        self, new_data: Mapping[str, Any], user_input: Mapping[str, Any], kind: ProviderKind
+    ) -> dict[str, Any]:
+        """The number's custom pattern (validated in the executor: validation times it) and its
+        keep-alive message; KeeperError when a value is bad."""
+        out: dict[str, Any] = {}
+        carrier = new_data[CONF_CARRIER]
+        plan = plan_from_settings(carrier, new_data[CONF_PLAN])
+        if kind is ProviderKind.MANUAL and CONF_MESSAGES in user_input:
+            raw = user_input[CONF_MESSAGES]
+            pattern = str(raw.get(CONF_CUSTOM_PATTERN) or "").strip()
+            sender = str(raw.get(CONF_CUSTOM_SENDER) or "").strip()
+            if pattern:
+                await self.hass.async_add_executor_job(
+                    partial(
+                        CustomPattern.compile,
+                        pattern,
+                        currency=plan.currency,
+                        timezone=plan.timezone,
+                        carrier=carrier,
+                        sender=sender or None,
+                    )
+                )
+            out[CONF_MESSAGES] = {CONF_CUSTOM_PATTERN: pattern, CONF_CUSTOM_SENDER: sender}
+        if CONF_KEEP_ALIVE in user_input:
+            out[CONF_KEEP_ALIVE] = _keep_alive(self.hass, user_input[CONF_KEEP_ALIVE])
+        return out
 
     @staticmethod
     def _reconfigured(

@@ -89,3 +89,18 @@ PROVIDER_MODELS: Final[dict[ProviderKind, str]] = {
     ProviderKind.TELNYX: "Telnyx",
     ProviderKind.DEMO: "Demo carrier",
 }
+
+# Carrier texts and e-mails in (ingest.py): account options of Manual accounts.
+CONF_LISTEN_IMAP: Final = "listen_imap"  # read imap_content events
+CONF_LISTEN_NETGEAR_LTE: Final = "listen_netgear_lte"  # read netgear_lte_sms events
+CONF_MESSAGE_SENDERS: Final = "message_senders"  # comma-separated sender filter ("" = any)
+
+# Number subentries: the number's own message pattern and its keep-alive message.
+CONF_MESSAGES: Final = "messages"
+CONF_CUSTOM_PATTERN: Final = "custom_pattern"
+CONF_CUSTOM_SENDER: Final = "custom_sender"
+CONF_KEEP_ALIVE: Final = "keep_alive"
+CONF_NOTIFY_ENTITY: Final = "notify_entity"
+CONF_NOTIFY_ACTION: Final = "notify_action"
+CONF_RECIPIENT: Final = "recipient"
+CONF_KEEP_ALIVE_TEXT: Final = "text"

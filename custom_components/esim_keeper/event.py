@@ -68,6 +68,10 @@ class EsimKeeperRenewalEvent(EsimKeeperEntity, EventEntity):
 
     @callback
     def _handle_renewal(self, event_type: str, record: dict[str, Any]) -> None:
+        if event_type not in EVENT_TYPES:
+            # Not an outcome this entity fires (e.g. a record still pending). Raising here would
+            # make the dispatcher log the whole record, full number included.
+            return
         attributes = {key: record.get(key) for key in _EVENT_FIELDS}
         attributes["attempts"] = [
             {"method": a["method"], "status": a["status"], "reason": a["reason"]}

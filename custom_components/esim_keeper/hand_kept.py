@@ -222,14 +222,26 @@ class HandKept:
     # --- readings and activity -----------------------------------------------------------------
 
     async def async_set_balance(
-        self, subentry_id: str, balance: Money, plan_expiry: datetime | None
+        self,
+        subentry_id: str,
+        balance: Money,
+        plan_expiry: datetime | None,
+        *,
+        read_at: datetime | None = None,
     ) -> None:
-        """Correct a hand-kept number's ledger from a reading in the carrier's app or SMS."""
+        """Correct a hand-kept number's ledger from a reading in the carrier's app or SMS.
+
+        ``read_at``: when the carrier said so (a text received earlier); now when not given.
+        """
         config = self._number(subentry_id)
         book = self._book(config)
         try:
             ledger = corrected_ledger(
-                book.ledger(config.line_id), config.plan, balance, dt_util.utcnow(), plan_expiry
+                book.ledger(config.line_id),
+                config.plan,
+                balance,
+                read_at or dt_util.utcnow(),
+                plan_expiry,
             )
         except KeeperError as err:
             raise invalid("invalid_reading", error=str(err)) from err

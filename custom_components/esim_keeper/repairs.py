@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow, RepairsFlowResult
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -18,9 +18,12 @@ import voluptuous as vol
 
 from .const import DOMAIN
 from .hand_kept import ISSUE_AUTOPAY
+from .ingest import ISSUE_PAYMENT, ISSUE_UNMATCHED, ISSUE_WARNING
 from .lines import AutoRenewMode
 from .payments import ISSUE_UNKNOWN
 from .renewal import ISSUE_AUTO_RENEW_OFF, ISSUE_UNVERIFIED, issue_id
+
+MESSAGE_ISSUES = (ISSUE_UNMATCHED, ISSUE_PAYMENT, ISSUE_WARNING)
 
 if TYPE_CHECKING:
     from .renewal import RenewalEngine
@@ -184,5 +187,8 @@ async def async_create_fix_flow(
         return UnknownOutcomeFlow(data or {})
     if issue_id.startswith(ISSUE_AUTOPAY):
         return AutopayFlow(data or {})
+    if issue_id.startswith(MESSAGE_ISSUES):
+        # Messages the user has dealt with (recorded by hand, used the number): confirm to close.
+        return ConfirmRepairFlow()
     assert issue_id.startswith(ISSUE_UNVERIFIED)
     return UnverifiedFlow(data or {})

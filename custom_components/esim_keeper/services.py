@@ -1,4 +1,5 @@
-"""Actions: renew a number, record a payment, record activity, correct a balance, read history.
+"""Actions: renew a number, record a payment, record activity, correct a balance, read history,
+read a carrier text or e-mail (its handler lives in ingest.py).
 
 Registered once in ``async_setup`` (admin only); each call finds the number by its device and
 checks that its account is loaded. Bad input raises a translated ServiceValidationError before
@@ -21,6 +22,7 @@ import voluptuous as vol
 from .const import DOMAIN
 from .coordinator import EsimKeeperConfigEntry
 from .errors import invalid
+from .ingest import INGEST_SCHEMA, async_ingest_message
 from .keeper.errors import KeeperError
 from .keeper.model import PaymentMethod
 from .keeper.money import Money, check_currency
@@ -31,6 +33,7 @@ SERVICE_RECORD_PAYMENT = "record_payment"
 SERVICE_RECORD_ACTIVITY = "record_activity"
 SERVICE_SET_BALANCE = "set_balance"
 SERVICE_GET_HISTORY = "get_history"
+SERVICE_INGEST_MESSAGE = "ingest_message"  # carrier texts and e-mails: ingest.py
 
 ATTR_AMOUNT = "amount"
 ATTR_PAYMENT_METHOD = "payment_method"
@@ -217,4 +220,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     async_register_admin_service(
         hass, DOMAIN, SERVICE_GET_HISTORY, _get_history, HISTORY_SCHEMA, SupportsResponse.ONLY
+    )
+    async_register_admin_service(
+        hass,
+        DOMAIN,
+        SERVICE_INGEST_MESSAGE,
+        async_ingest_message,
+        INGEST_SCHEMA,
+        SupportsResponse.OPTIONAL,
     )

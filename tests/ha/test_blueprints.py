@@ -130,6 +130,8 @@ def notify_calls(hass: HomeAssistant) -> list[ServiceCall]:
 def test_every_blueprint_passes_home_assistants_schema() -> None:
     shipped = sorted(BLUEPRINTS.glob("automation/*.yaml"))
     assert [p.name for p in shipped] == [
+        "carrier_emails.yaml",
+        "carrier_texts_from_phone.yaml",
         "digest.yaml",
         "keep_alive_reminder.yaml",
         "low_balance.yaml",
