@@ -27,6 +27,7 @@ from .keeper.phone import mask
 from .keeper.providers.base import ProviderKind
 from .lines import AutoRenewMode
 from .payments import payment_state
+from .pool import LinePool
 from .renewal import RenewalEngine
 from .services import async_setup_services
 
@@ -79,6 +80,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # After the platforms: renewals settled at start-up reach the event entities.
     await engine.async_start()
+    if provider.capabilities.lists_lines:
+        LinePool(hass, entry, coordinator).async_start()
     return True
 
 

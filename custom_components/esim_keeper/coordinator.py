@@ -20,6 +20,7 @@ from .keeper.lifecycle import compute_status, status_holds_until
 from .keeper.model import LineSnapshot, LineStatus
 from .keeper.money import Money
 from .keeper.providers.base import (
+    AccountData,
     AuthError,
     InvalidResponseError,
     Provider,
@@ -49,6 +50,8 @@ class AccountState:
 
     numbers: Mapping[str, NumberData]  # by subentry id; a number missing here is unavailable
     account_balance: Money | None = None
+    # Every line the carrier listed (line id -> number), kept or not: keep-all adds the new ones.
+    listed: Mapping[str, str] = field(default_factory=dict)
     fetched_at: datetime | None = field(default=None, compare=False)
 
 
@@ -84,6 +87,11 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         )
         self.provider = provider
         self.numbers: dict[str, NumberConfig] = {}
+        # Each number's settings as read from its subentry's data object (re-read when replaced).
+        self._read: dict[str, tuple[object, str, NumberConfig]] = {}
+        # While the integration adds many numbers at once, it syncs once at the end.
+        self.sync_paused = False
+        self.last_fetch: AccountData | None = None
         # Per number: until when its last status holds for the same data, and its warning days.
         self._holds: dict[str, tuple[datetime, int]] = {}
         self.sync_numbers()
@@ -91,12 +99,26 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
     @callback
     def sync_numbers(self) -> bool:
         """Read the numbers from the entry's subentries; True when any was added, changed or
-        removed. A Manual provider gets the user's records from here."""
-        current = {
-            subentry_id: NumberConfig.from_subentry(subentry)
-            for subentry_id, subentry in self.config_entry.subentries.items()
-            if subentry.subentry_type == SUBENTRY_NUMBER
-        }
+        removed. A Manual provider gets the user's records from here.
+
+        A subentry whose data object and title did not change is not read again: adding 1,000
+        numbers one by one stays linear.
+        """
+        if self.sync_paused:
+            return False
+        current: dict[str, NumberConfig] = {}
+        read: dict[str, tuple[object, str, NumberConfig]] = {}
+        for subentry_id, subentry in self.config_entry.subentries.items():
+            if subentry.subentry_type != SUBENTRY_NUMBER:
+                continue
+            cached = self._read.get(subentry_id)
+            if cached is not None and cached[0] is subentry.data and cached[1] == subentry.title:
+                config = cached[2]
+            else:
+                config = NumberConfig.from_subentry(subentry)
+            current[subentry_id] = config
+            read[subentry_id] = (subentry.data, subentry.title, config)
+        self._read = read
         changed = current != self.numbers
         self.numbers = current
         sync_provider(self.provider, current)
@@ -115,6 +137,7 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
             account = await self.provider.async_fetch()
         except ProviderError as err:
             raise _update_error(err, self.update_interval) from err
+        self.last_fetch = account
         return self.derive(account.lines, account.account_balance, account.fetched_at)
 
     def derive(
@@ -159,7 +182,12 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
             fresh = NumberData(config=config, snapshot=snapshot, status=status)
             numbers[subentry_id] = old if old == fresh else fresh
         self._holds = holds
-        return AccountState(numbers=numbers, account_balance=account_balance, fetched_at=fetched_at)
+        return AccountState(
+            numbers=numbers,
+            account_balance=account_balance,
+            listed={line_id: line.number for line_id, line in lines.items()},
+            fetched_at=fetched_at,
+        )
 
     def _shares(
         self, lines: Mapping[str, LineSnapshot], account_balance: Money | None, now: datetime
