@@ -18,6 +18,7 @@ from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
+from .bulk import async_setup_bulk_services
 from .const import DOMAIN
 from .coordinator import EsimKeeperConfigEntry
 from .errors import invalid
@@ -218,3 +219,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async_register_admin_service(
         hass, DOMAIN, SERVICE_GET_HISTORY, _get_history, HISTORY_SCHEMA, SupportsResponse.ONLY
     )
+    async_setup_bulk_services(hass)  # import_numbers, export_numbers (bulk.py)
