@@ -30,6 +30,7 @@ from .payments import payment_state
 from .pool import LinePool
 from .renewal import RenewalEngine
 from .services import async_setup_services
+from .spending import SpendingStatistics
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -82,6 +83,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -
     await engine.async_start()
     if provider.capabilities.lists_lines:
         LinePool(hass, entry, coordinator).async_start()
+    SpendingStatistics(hass, entry, history).async_start()
     return True
 
 
