@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,9 @@ from .lines import NumberConfig
 
 if TYPE_CHECKING:
     from .renewal import RenewalEngine
+
+# Statuses computed per event-loop turn when many numbers changed at once.
+STATUSES_PER_TURN = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +101,14 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         self.sync_numbers()
 
     @callback
-    def sync_numbers(self) -> bool:
+    def sync_numbers(self, *, force: bool = False) -> bool:
         """Read the numbers from the entry's subentries; True when any was added, changed or
         removed. A Manual provider gets the user's records from here.
 
         A subentry whose data object and title did not change is not read again: adding 1,000
         numbers one by one stays linear.
         """
-        if self.sync_paused:
+        if self.sync_paused and not force:
             return False
         current: dict[str, NumberConfig] = {}
         read: dict[str, tuple[object, str, NumberConfig]] = {}
@@ -138,9 +142,9 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         except ProviderError as err:
             raise _update_error(err, self.update_interval) from err
         self.last_fetch = account
-        return self.derive(account.lines, account.account_balance, account.fetched_at)
+        return await self.async_derive(account.lines, account.account_balance, account.fetched_at)
 
-    def derive(
+    async def async_derive(
         self,
         lines: Mapping[str, LineSnapshot],
         account_balance: Money | None,
@@ -151,6 +155,7 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         A number whose data did not change keeps the previous NumberData object, so entities can
         tell by identity that they have nothing to write. Its status is not even computed again
         while the keeper says it holds (until the next deadline, warning or carrier midnight).
+        Computing many statuses (1,000 new numbers) gives the event loop a turn now and then.
         """
         now = dt_util.utcnow()
         warn_days = int(self.config_entry.options.get(CONF_WARN_DAYS, DEFAULT_WARN_DAYS))
@@ -158,7 +163,8 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         shares = self._shares(lines, account_balance, now)
         numbers: dict[str, NumberData] = {}
         holds: dict[str, tuple[datetime, int]] = {}
-        for subentry_id, config in self.numbers.items():
+        computed = 0
+        for subentry_id, config in list(self.numbers.items()):
             snapshot = lines.get(config.line_id)
             if snapshot is None:
                 continue
@@ -175,6 +181,9 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
             ):
                 numbers[subentry_id], holds[subentry_id] = old, held
                 continue
+            computed += 1
+            if computed % STATUSES_PER_TURN == 0:
+                await asyncio.sleep(0)
             status = compute_status(snapshot, config.plan, now, warn_days=warn_days, funds=funds)
             if funds is None:  # a share of an account balance moves with every poll's clock
                 until = status_holds_until(snapshot, config.plan, now, warn_days=warn_days)

@@ -213,12 +213,15 @@ class LinePool:
                     )
                     taken.add(line.number)
                     added += 1
+                self.coordinator.sync_numbers(force=True)  # only the new ones are read
                 await asyncio.sleep(0)
         finally:
             self.coordinator.sync_paused = False
             self._adding = None
         LOGGER.info("Keeping %d new lines of %s", added, self.entry.title)
-        if self.coordinator.sync_numbers():
-            self.coordinator.async_set_updated_data(
-                self.coordinator.derive(fetch.lines, fetch.account_balance, fetch.fetched_at)
+        self.coordinator.sync_numbers()
+        self.coordinator.async_set_updated_data(
+            await self.coordinator.async_derive(
+                fetch.lines, fetch.account_balance, fetch.fetched_at
             )
+        )
