@@ -20,7 +20,14 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.esim_keeper.const import DOMAIN
-from custom_components.esim_keeper.history import Outcome, RecordKind, RenewalRecord
+from custom_components.esim_keeper.history import (
+    Attempt,
+    AttemptStatus,
+    Outcome,
+    RecordKind,
+    RenewalRecord,
+)
+from custom_components.esim_keeper.keeper.model import PaymentMethod
 from custom_components.esim_keeper.keeper.money import Money
 from custom_components.esim_keeper.payments import payment_state
 from custom_components.esim_keeper.spending import statistic_id
@@ -91,22 +98,44 @@ async def test_spending_statistics_equal_the_history(
     )
     await _pay(hass, amount="3.00", paid_at="2026-11-21T10:45:00+00:00")
     await _pay(hass, amount="5.00", paid_at="2026-11-25T08:00:00+00:00")
-    # Money that did not certainly move never counts.
     history = entry.runtime_data.renewals.history
-    for outcome in (Outcome.FAILED, Outcome.UNKNOWN, Outcome.PENDING):
-        await history.async_add(
-            RenewalRecord(
-                renewal_id=f"x-{outcome}",
-                subentry_id=SUB,
-                line_id="+12025550199",
-                source="action",
-                amount=Money.parse("100", "USD"),
-                created_at=NOW_DT - timedelta(hours=2),
-                outcome=outcome,
-                number="+12025550199",
-                kind=RecordKind.RENEWAL,
+    # A renewal the carrier charged counts at the hour its attempt finished.
+    charged = RenewalRecord(
+        renewal_id="charged",
+        subentry_id=SUB,
+        line_id="+12025550199",
+        source="auto",
+        amount=Money.parse("2.00", "USD"),
+        created_at=datetime.fromisoformat("2026-11-25T07:59:00+00:00"),
+        outcome=Outcome.SUCCEEDED,
+        attempts=[
+            Attempt(
+                key="k",
+                method=PaymentMethod.CARD,
+                started_at=datetime.fromisoformat("2026-11-25T07:59:00+00:00"),
+                status=AttemptStatus.SUCCEEDED,
+                finished_at=datetime.fromisoformat("2026-11-25T08:01:00+00:00"),
             )
+        ],
+        number="+12025550199",
+    )
+    await history.async_add(charged)
+    entry.runtime_data.renewals.announce(charged, "succeeded")
+    # Money that did not certainly move never counts.
+    for outcome in (Outcome.FAILED, Outcome.UNKNOWN, Outcome.PENDING):
+        record = RenewalRecord(
+            renewal_id=f"x-{outcome}",
+            subentry_id=SUB,
+            line_id="+12025550199",
+            source="action",
+            amount=Money.parse("100", "USD"),
+            created_at=NOW_DT - timedelta(hours=2),
+            outcome=outcome,
+            number="+12025550199",
+            kind=RecordKind.RENEWAL,
         )
+        await history.async_add(record)
+        entry.runtime_data.renewals.announce(record, outcome.value)
     await hass.async_block_till_done()
     number_id = statistic_id(SUB)
     paid_id = statistic_id(SUB, "paid", "CNY")
@@ -117,8 +146,8 @@ async def test_spending_statistics_equal_the_history(
     ids = {number_id, paid_id, account_id, account_paid}
     since = NOW_DT - timedelta(days=30)
     expected = {
-        number_id: [(10, 6.0), (8, 11.0)],
-        account_id: [(10, 6.0), (8, 11.0)],
+        number_id: [(10, 6.0), (8, 13.0)],
+        account_id: [(10, 6.0), (8, 13.0)],
         paid_id: [(10, 21.5)],
         account_paid: [(10, 21.5)],
     }
