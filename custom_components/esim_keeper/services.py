@@ -199,6 +199,7 @@ async def _get_history(call: ServiceCall) -> ServiceResponse:
 
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions (once, from async_setup)."""
+    async_setup_bulk_services(hass)  # import_numbers, export_numbers (bulk.py)
     async_register_admin_service(
         hass, DOMAIN, SERVICE_RENEW, _renew, RENEW_SCHEMA, SupportsResponse.OPTIONAL
     )
@@ -219,4 +220,3 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async_register_admin_service(
         hass, DOMAIN, SERVICE_GET_HISTORY, _get_history, HISTORY_SCHEMA, SupportsResponse.ONLY
     )
-    async_setup_bulk_services(hass)  # import_numbers, export_numbers (bulk.py)
