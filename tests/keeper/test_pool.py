@@ -37,3 +37,9 @@ def test_gone_is_reported_once_and_back_when_listed_again() -> None:
     assert pool_changes(LISTED, {}, set(), keep_all=False, flagged={"s9"}) == PoolChanges(
         (), (), ()
     )
+
+
+def test_an_empty_list_reports_nothing_gone() -> None:
+    assert pool_changes({}, {"s1": "l1", "s2": "l2"}, set(), keep_all=True) == PoolChanges(
+        (), (), ()
+    )

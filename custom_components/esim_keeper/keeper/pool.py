@@ -35,7 +35,7 @@ def pool_changes(
     ``taken``: numbers any account keeps (this one included).
     ``flagged``: subentry ids already reported gone.
     Lines are added only with ``keep_all``; a gone line is reported once, and reported back when
-    the carrier lists it again.
+    the carrier lists it again. Nothing is reported gone when the carrier lists no line at all.
     """
     kept_lines = set(kept.values())
     add: list[str] = []
@@ -46,6 +46,10 @@ def pool_changes(
                 continue
             seen.add(number)
             add.append(line_id)
-    gone = tuple(s for s, line_id in kept.items() if line_id not in listed and s not in flagged)
+    # A carrier that lists no line at all (a bridge restarting with an empty database, a glitch)
+    # is not taken at its word: reporting every number gone at once would bury the real cases.
+    gone = tuple(
+        s for s, line_id in kept.items() if listed and line_id not in listed and s not in flagged
+    )
     back = tuple(s for s in flagged if s in kept and kept[s] in listed)
     return PoolChanges(add=tuple(add), gone=gone, back=back)
