@@ -123,22 +123,29 @@ async def _import_numbers(call: ServiceCall) -> ServiceResponse:
         return cast(
             "ServiceResponse", {"imported": 0, "errors": [e.to_dict() for e in result.errors]}
         )
-    taken = taken_numbers(hass)
-    if late := [row for row in result.rows if row.number in taken]:
-        # Another flow took one of these numbers while the rows were being checked.
-        raise invalid(
-            "import_failed",
-            count=str(len(late)),
-            row=str(late[0].row),
-            column="number",
-            error="number_taken",
-        )
     coordinator = entry.runtime_data.coordinator
+    added: list[str] = []
     coordinator.sync_paused = True
     try:
         for start in range(0, len(result.rows), ROWS_PER_TURN):
-            for row in result.rows[start : start + ROWS_PER_TURN]:
-                hass.config_entries.async_add_subentry(entry, _subentry(row, defaults))
+            chunk = result.rows[start : start + ROWS_PER_TURN]
+            taken = taken_numbers(hass)
+            if late := [row for row in chunk if row.number in taken]:
+                # Another flow took a number while the rows were checked or added: all or
+                # nothing, so what this call added goes again.
+                for subentry_id in added:
+                    hass.config_entries.async_remove_subentry(entry, subentry_id)
+                raise invalid(
+                    "import_failed",
+                    count=str(len(late)),
+                    row=str(late[0].row),
+                    column="number",
+                    error="number_taken",
+                )
+            for row in chunk:
+                subentry = _subentry(row, defaults)
+                hass.config_entries.async_add_subentry(entry, subentry)
+                added.append(subentry.subentry_id)
             coordinator.sync_numbers(force=True)  # only the new ones are read
             await asyncio.sleep(0)
     finally:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
+from unittest.mock import patch
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.esim_keeper import bulk
 from custom_components.esim_keeper.const import DOMAIN, SUBENTRY_NUMBER
 
 from .accounts import manual_account, manual_entry
@@ -142,3 +146,47 @@ async def test_a_thousand_rows(hass: HomeAssistant) -> None:
     registry = er.async_get(hass)
     entities = er.async_entries_for_config_entry(registry, entry.entry_id)
     assert len({e.config_subentry_id for e in entities}) == 1001
+
+
+async def test_a_number_taken_while_importing_undoes_the_import(hass: HomeAssistant) -> None:
+    """All or nothing even when another flow adds one of the numbers between two batches."""
+    entry = manual_account()
+    await setup_entry(hass, entry)
+    rows = "".join(f"+1202555{i:04d},,tello,1.00,2026-12-20,\n" for i in range(100, 160))
+    original = bulk.asyncio.sleep
+    turns = 0
+
+    async def other_flow_meanwhile(delay: float) -> None:
+        nonlocal turns
+        turns += 1
+        if turns == 1:  # after the first batch: someone adds the 50th number by hand
+            hass.config_entries.async_add_subentry(
+                entry,
+                ConfigSubentry(
+                    data=MappingProxyType(
+                        {
+                            **numbers(entry)["+12025550100"].data,
+                            "number": "+12025550149",
+                            "line_id": "+12025550149",
+                        }
+                    ),
+                    subentry_type=SUBENTRY_NUMBER,
+                    title="By hand",
+                    unique_id="+12025550149",
+                ),
+            )
+        await original(delay)
+
+    with (
+        patch.object(bulk.asyncio, "sleep", other_flow_meanwhile),
+        pytest.raises(ServiceValidationError) as err,
+    ):
+        await call(hass, "import_numbers", {"csv": HEADER + rows})
+    assert err.value.translation_placeholders == {
+        "count": "1",
+        "row": "51",
+        "column": "number",
+        "error": "number_taken",
+    }
+    await hass.async_block_till_done()
+    assert set(numbers(entry)) == {"+12025550149"}
