@@ -68,6 +68,10 @@ class EsimKeeperRenewalEvent(EsimKeeperEntity, EventEntity):
 
     @callback
     def _handle_renewal(self, event_type: str, record: dict[str, Any]) -> None:
+        if event_type not in EVENT_TYPES:
+            # A record still in progress ("pending") is not an event of this entity; refusing it
+            # here keeps Home Assistant from logging the whole record (with the full number).
+            return
         attributes = {key: record.get(key) for key in _EVENT_FIELDS}
         attributes["attempts"] = [
             {"method": a["method"], "status": a["status"], "reason": a["reason"]}
