@@ -100,6 +100,10 @@ def render(data: dict[str, Any]) -> str:
                 for e in v["first_errors"]:
                     lines.append(f"  {name}: {e}")
     lines += ["", "Targets (issue 8)", ""] + [f"- {t}" for t in targets(data)]
+    if data.get("pools"):
+        from .pools import render as render_pools
+
+        lines += render_pools(data["pools"])
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from . import report
+from . import pools as pool_scenarios, report
 from .harness import (
     ERRORS,
     REPO,
@@ -47,6 +47,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--systems", default="ours,trivial,rest", help="which systems (ours first)")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
+    parser.add_argument(
+        "--pools",
+        type=int,
+        default=1000,
+        help="numbers arriving at once in the keep-all and import scenarios (0: skip them)",
+    )
     parser.add_argument(
         "--out", type=Path, help="JSON file (default benchmarks/results/bench-<time>.json)"
     )
@@ -177,6 +183,17 @@ def _make(spec: dict[str, Any], warm_up: bool = False) -> System:
     return {"ours": Ours, "rest": Rest}[name]()
 
 
+async def pool_worker(spec: dict[str, Any]) -> dict[str, Any]:
+    """One run of an issue-17 scenario (benchmarks/pools.py) in this process."""
+    quiet_logging()
+    sim = SimProcess()
+    await sim.attach(spec["sim"])
+    try:
+        return await pool_scenarios.run_scenario(sim, spec["scenario"], spec["size"])
+    finally:
+        await sim.stop()
+
+
 async def worker(spec: dict[str, Any]) -> dict[str, Any]:
     """One run in a fresh process: an unmeasured warm-up at one number, then the measured run.
 
@@ -222,6 +239,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     await sim.start()
     started = time.perf_counter()
     results: dict[str, Any] = {}
+    pools: dict[str, Any] | None = None
     try:
         for n in sizes:
             await sim.reset(n)
@@ -253,6 +271,20 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                         "enabled": summary["entities"],
                         "disabled": summary["registry_entities"] - summary["entities"],
                     }
+        if args.pools:
+            pools = {"size": args.pools, "results": {}}
+            for scenario in pool_scenarios.SCENARIOS:
+                runs = []
+                for r in range(args.runs_large):
+                    t = time.perf_counter()
+                    spec = {"sim": sim.base_url, "scenario": scenario, "size": args.pools}
+                    runs.append(await in_worker(spec | {"pools": True}))
+                    print(
+                        f"  N={args.pools:<5} {scenario:<8} run {r + 1}/{args.runs_large}: "
+                        f"{runs[-1]['wall_ms']:.0f} ms, {time.perf_counter() - t:.1f} s",
+                        flush=True,
+                    )
+                pools["results"][scenario] = pool_scenarios.summarize(runs) | {"raw": runs}
     finally:
         await sim.stop()
     return {
@@ -268,6 +300,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         },
         "duration_s": round(time.perf_counter() - started, 1),
         "results": results,
+        **({"pools": pools} if pools else {}),
     }
 
 
@@ -294,7 +327,9 @@ def machine() -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.worker:
-        print(json.dumps(asyncio.run(worker(json.loads(args.worker)))), flush=True)
+        spec = json.loads(args.worker)
+        run = pool_worker if spec.get("pools") else worker
+        print(json.dumps(asyncio.run(run(spec))), flush=True)
         return
     data = asyncio.run(bench(args))
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -153,6 +153,10 @@ async def step_add_account(ctx: Context) -> str:
     await _field(ctx, "Access token").fill(BRIDGE_TOKEN)
     await ctx.shot("flow-bridge-credentials")
     await page.get_by_role("button", name=re.compile("^(submit|next)$", re.I)).click()
+    # API accounts ask first: keep every line the carrier lists, or pick them one by one.
+    await _text_visible(ctx, "Which numbers to keep")
+    await ctx.shot("flow-lines-choice")
+    await page.get_by_text("Pick lines one by one", exact=True).click()
     await _text_visible(ctx, "Add the first number")
     await _field(ctx, "Name").fill(NUMBER_NAME)
     # The bridge's carrier is "Other carrier", whose preset has no price: open "Plan", set one.
@@ -492,6 +496,93 @@ async def step_carrier_text(ctx: Context) -> str:
     )
 
 
+POOL_LINES = 20
+
+
+async def _sim_reset(ctx: Context, lines: int) -> None:
+    """The simulator lists ``lines`` lines (the same seed as at start: line-1 stays the same)."""
+    async with ctx.session.post(f"{ctx.sim}/_sim/reset", json={"lines": lines, "seed": 7}) as resp:
+        if resp.status != 200:
+            raise StepFailedError(f"the simulator refused a reset to {lines} lines: {resp.status}")
+
+
+async def _numbers(ctx: Context) -> dict[str, str]:
+    """subentry id -> title of the account's numbers."""
+    entry_id = ctx.facts["entry_id"]
+    subentries = await ctx.ha.ws("config_entries/subentries/list", entry_id=entry_id)
+    return {s["subentry_id"]: s["title"] for s in subentries if s["subentry_type"] == "number"}
+
+
+async def step_keep_all(ctx: Context) -> str:
+    """The bridge lists 20 lines; the account's options say "keep every line": all 20 become
+    numbers with devices and a balance. Then the carrier drops one: its repair shows in Settings >
+    Repairs, with the fix flow's choices."""
+    page = ctx.page
+    await _sim_reset(ctx, POOL_LINES)
+    entry_id = ctx.facts["entry_id"]
+    flow = await ctx.ha.post("/api/config/config_entries/options/flow", {"handler": entry_id})
+    if flow.get("step_id") != "init":
+        raise StepFailedError(f"the account's options did not open: {flow}")
+    result = await ctx.ha.post(
+        f"/api/config/config_entries/options/flow/{flow['flow_id']}",
+        {"scan_interval": 60, "warn_days": 7, "keep_all": "keep_all", "new_numbers": {}},
+    )
+    if result.get("type") != "create_entry":
+        raise StepFailedError(f"the options were not saved: {result}")
+
+    async def all_kept() -> dict[str, str] | None:
+        numbers = await _numbers(ctx)
+        return numbers if len(numbers) == POOL_LINES else None
+
+    numbers = await wait_for(f"all {POOL_LINES} lines to become numbers", all_kept, within=60)
+
+    async def all_shown() -> int | None:
+        entries = await ctx.ha.ws("config/entity_registry/list")
+        balances = [
+            e["entity_id"]
+            for e in entries
+            if e["config_entry_id"] == entry_id and e["translation_key"] == "balance"
+        ]
+        states = [await ctx.ha.state(b) for b in balances]
+        shown = [s for s in states if s and s["state"] not in ("unknown", "unavailable")]
+        return len(shown) if len(shown) == POOL_LINES else None
+
+    await wait_for(f"{POOL_LINES} balances to have a value", all_shown, within=60)
+    await page.goto(f"{ctx.base}/config/integrations/integration/esim_keeper")
+    await _text_visible(ctx, "Line 20")
+    await ctx.shot("keep-all-20-numbers")
+
+    # The carrier stops listing line-20: on the next poll (a reload polls at once) a repair asks.
+    await _sim_reset(ctx, POOL_LINES - 1)
+    await ctx.ha.post(f"/api/config/config_entries/entry/{entry_id}/reload", {})
+
+    async def gone_issue() -> dict[str, Any] | None:
+        issues = (await ctx.ha.ws("repairs/list_issues"))["issues"]
+        return next(
+            (
+                i
+                for i in issues
+                if i["domain"] == "esim_keeper" and i["issue_id"].startswith("line_gone_")
+            ),
+            None,
+        )
+
+    issue = await wait_for("the repair of the line the carrier dropped", gone_issue, within=60)
+    await page.goto(f"{ctx.base}/config/repairs")
+    await _text_visible(ctx, "The carrier no longer lists Line 20")
+    await page.get_by_text("The carrier no longer lists Line 20").first.click()
+    await _text_visible(ctx, "Remove the number")
+    await _text_visible(ctx, "Keep it: the carrier is wrong")
+    await ctx.shot("line-gone-repair")
+    await page.keyboard.press("Escape")
+    # A 21st line for the later steps' "Add number" flow (every listed line is kept by now).
+    await _sim_reset(ctx, POOL_LINES + 1)
+    return (
+        f"{len(numbers)} numbers kept ({sorted(numbers.values())[:3]}…); after line-20 went, "
+        f"repair {issue['issue_id'][:18]}… shows with Remove / Keep"
+    )
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
@@ -509,6 +600,7 @@ STEPS: tuple[Step, ...] = (
     Step("ask Assist for the balance", step_assist, ("device page shows entities",)),
     Step("press Renew now on a dashboard", step_renew, ("device page shows entities",)),
     Step("open the calendar", step_calendar, ("device page shows entities",)),
+    Step("keep every line of a bridge of 20", step_keep_all, ("device page shows entities",)),
     Step("switch language to 简体中文", step_chinese, ("device page shows entities",)),
     # Last: a second account would change which "Add number" button the Chinese step opens.
     Step("a carrier text changes a balance", step_carrier_text, ("log in",)),

@@ -79,6 +79,17 @@ def _entity_ids(node: Any) -> set[str]:
     return found
 
 
+def _with_entry_id(node: Any, entry_id: str) -> Any:
+    """The dashboard with ENTRY_ID (in statistic ids) replaced by the Demo account's entry id."""
+    if isinstance(node, dict):
+        return {k: _with_entry_id(v, entry_id) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_with_entry_id(v, entry_id) for v in node]
+    if isinstance(node, str):
+        return node.replace("ENTRY_ID", entry_id.lower())
+    return node
+
+
 async def _wait_for_states(api: HomeAssistantApi, wanted: set[str]) -> None:
     """Until every ``wanted`` entity exists and is neither unavailable nor missing."""
     missing: list[str] = []
@@ -240,6 +251,7 @@ async def run(config: dict[str, Any], out: Path) -> None:
             api = HomeAssistantApi(session, base, token)
             entries = await api.get("/api/config/config_entries/entry?domain=esim_keeper")
             entry_id = entries[0]["entry_id"]
+            config = _with_entry_id(config, entry_id)
             wanted = _entity_ids(config)
             await _wait_for_states(api, wanted)
             say(f"all {len(wanted)} entities of docs/dashboard.yaml have a state")

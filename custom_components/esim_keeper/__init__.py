@@ -29,8 +29,10 @@ from .keeper.phone import mask
 from .keeper.providers.base import ProviderKind
 from .lines import AutoRenewMode
 from .payments import payment_state
+from .pool import LinePool
 from .renewal import RenewalEngine
 from .services import async_setup_services
+from .spending import SpendingStatistics
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -82,6 +84,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # After the platforms: renewals settled at start-up reach the event entities.
     await engine.async_start()
+    if provider.capabilities.lists_lines:
+        LinePool(hass, entry, coordinator).async_start()
+    SpendingStatistics(hass, entry, history).async_start()
     # Carrier texts and e-mails in (account options), warnings answered, keep-alive texts out.
     async_setup_listeners(hass, entry)
     keep_alive = KeepAlive(hass, entry)

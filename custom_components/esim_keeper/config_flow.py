@@ -54,8 +54,10 @@ from .const import (
     CONF_CARRIER,
     CONF_CUSTOM_PATTERN,
     CONF_CUSTOM_SENDER,
+    CONF_DEFAULTS,
     CONF_KEEP_ALIVE,
     CONF_KEEP_ALIVE_TEXT,
+    CONF_KEEP_ALL,
     CONF_LEDGER,
     CONF_LINE_ID,
     CONF_LISTEN_IMAP,
@@ -115,7 +117,9 @@ from .lines import (
     ledger_to_data,
     new_plan_from_settings,
     plan_from_settings,
+    taken_numbers,
 )
+from .pool import NumberDefaults, line_title
 
 # The menu order: what most users have first.
 ACCOUNT_KINDS = (
@@ -211,6 +215,64 @@ def _plan_overrides(raw: Mapping[str, Any]) -> dict[str, Any]:
     return overrides
 
 
+RENEWAL_FIELDS = (
+    CONF_PAYMENT_METHODS,
+    CONF_SPEND_CAP,
+    CONF_AUTO_RENEW,
+    CONF_AUTO_RENEW_DAYS,
+    CONF_AUTO_RENEW_DAY,
+)
+
+
+def _renewal_data(raw: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    """Renewal settings typed in a form, validated by the keeper, in their stored form."""
+    raw_renewal = dict(raw)
+    raw_renewal.setdefault(CONF_SPEND_CAP, "")
+    for key in (CONF_AUTO_RENEW_DAYS, CONF_AUTO_RENEW_DAY):
+        if key in raw_renewal:
+            raw_renewal[key] = _whole(raw_renewal[key], InvalidLeadDaysError)
+    return RenewalSettings.from_data(
+        {k: v.strip() if isinstance(v, str) else v for k, v in raw_renewal.items()}, currency
+    ).to_data()
+
+
+class DefaultsNeedCarrierError(KeeperError):
+    """Plan defaults without a carrier preset to apply them to."""
+
+    key = "defaults_need_carrier"
+
+
+def _defaults_data(
+    carrier: str | None,
+    plan: Mapping[str, Any],
+    renewal: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """An account's settings for new numbers (options ``new_numbers``); KeeperError if bad.
+
+    ``renewal`` is None for hand-kept accounts: eSIM Keeper never pays their numbers.
+    """
+    overrides = _plan_overrides(plan)
+    currency = "USD"
+    if carrier:
+        currency = new_plan_from_settings(carrier, overrides).currency
+    elif overrides:
+        raise DefaultsNeedCarrierError("plan defaults need a carrier")
+    data: dict[str, Any] = {CONF_CARRIER: carrier or None, CONF_PLAN: overrides}
+    if renewal is not None:
+        data[CONF_RENEWAL] = _renewal_data(renewal, currency)
+    return data
+
+
+def _with_defaults(data: dict[str, Any], defaults: NumberDefaults) -> dict[str, Any]:
+    """A number typed or picked in a form, with the account's defaults where the form left a
+    setting empty (its own settings win)."""
+    if not data.get(CONF_PLAN) and data[CONF_CARRIER] == defaults.carrier:
+        data[CONF_PLAN] = dict(defaults.plan)
+    if defaults.renewal and CONF_LEDGER not in data:
+        data.setdefault(CONF_RENEWAL, dict(defaults.renewal))
+    return data
+
+
 def _number_fields(carrier_default: str) -> dict[Any, Any]:
     return {
         vol.Optional(CONF_NAME): _TEXT,
@@ -228,8 +290,10 @@ def _line_label(line: LineSnapshot) -> str:
     )
 
 
-def _pick_number_schema(lines: list[LineSnapshot], kind: ProviderKind) -> vol.Schema:
-    """API accounts: choose one of the account's numbers."""
+def _pick_number_schema(
+    lines: list[LineSnapshot], kind: ProviderKind, carrier: str | None = None
+) -> vol.Schema:
+    """API accounts: choose one of the account's numbers (with the account's default carrier)."""
     first = lines[0]
     return vol.Schema(
         {
@@ -242,7 +306,7 @@ def _pick_number_schema(lines: list[LineSnapshot], kind: ProviderKind) -> vol.Sc
                     mode=SelectSelectorMode.DROPDOWN,
                 )
             ),
-            **_number_fields(suggested_carrier(kind, first)),
+            **_number_fields(carrier or suggested_carrier(kind, first)),
             **_plan_field(),
         }
     )
@@ -341,17 +405,6 @@ class NumberTakenError(KeeperError):
     """The number is already kept by an eSIM Keeper account (one number, one account)."""
 
     key = "number_taken"
-
-
-def taken_numbers(hass: HomeAssistant) -> set[str]:
-    """Every number kept by any eSIM Keeper account: one number is kept by one account only, so
-    that its lock, spending cap and auto-renew are one."""
-    return {
-        subentry.unique_id
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        for subentry in entry.subentries.values()
-        if subentry.subentry_type == SUBENTRY_NUMBER and subentry.unique_id
-    }
 
 
 def _free_manual_number(hass: HomeAssistant, user_input: Mapping[str, Any]) -> NumberForm:
@@ -482,7 +535,15 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
         self._lines = {k: v for k, v in self._lines.items() if v.number not in taken}
         if not self._lines:
             return self.async_abort(reason="no_more_numbers")
-        return await self.async_step_number()
+        return await self.async_step_lines()
+
+    async def async_step_lines(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Keep every line the carrier lists, or pick them one by one."""
+        return self.async_show_menu(
+            step_id="lines",
+            menu_options=["keep_all", "number"],
+            description_placeholders={"count": str(len(self._lines))},
+        )
 
     def _create(self, title: str, number: dict[str, Any]) -> ConfigFlowResult:
         assert self._account is not None
@@ -490,6 +551,52 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
             title=self._account.title,
             data=self._data,
             subentries=[_subentry(title, number)],  # type: ignore[list-item]
+        )
+
+    async def async_step_keep_all(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Keep every line the carrier lists: the settings they (and later ones) start with."""
+        kind = provider_kind(self._data)
+        schema = vol.Schema(
+            {
+                vol.Optional(CONF_CARRIER): _carrier_selector(),
+                **_plan_field(),
+                vol.Required(CONF_RENEWAL): section(
+                    _renewal_schema(tuple(PaymentMethod)), {"collapsed": True}
+                ),
+            }
+        )
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                defaults = _defaults_data(
+                    user_input.get(CONF_CARRIER),
+                    user_input.get(CONF_PLAN, {}),
+                    user_input.get(CONF_RENEWAL, {}),
+                )
+            except KeeperError as err:
+                errors["base"] = err.key
+            else:
+                assert self._account is not None
+                rules = NumberDefaults.from_options({CONF_DEFAULTS: defaults})
+                return self.async_create_entry(
+                    title=self._account.title,
+                    data=self._data,
+                    options={CONF_KEEP_ALL: True, CONF_DEFAULTS: defaults},
+                    subentries=[
+                        _subentry(line_title(line), rules.number_data(kind, line))  # type: ignore[misc]
+                        for line in self._lines.values()
+                    ],
+                )
+        schema = self.add_suggested_values_to_schema(
+            schema, user_input or {CONF_RENEWAL: {CONF_SPEND_CAP: DEFAULT_SPEND_CAP}}
+        )
+        return self.async_show_form(
+            step_id="keep_all",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"count": str(len(self._lines))},
         )
 
     async def async_step_number(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -574,19 +681,30 @@ def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class EsimKeeperOptionsFlow(OptionsFlowWithReload):
-    """Account options: how often to poll, and how early a number counts as expiring. Manual
-    accounts also choose whether carrier e-mails (IMAP) and modem texts (Netgear LTE) are read
-    directly, from which senders: only hand-kept records take facts from messages."""
+    """Account options: how often to poll, how early a number counts as expiring, whether to keep
+    every line the carrier lists, and the settings new numbers start with. Manual accounts also
+    choose whether carrier e-mails (IMAP) and modem texts (Netgear LTE) are read directly, from
+    which senders: only hand-kept records take facts from messages."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        kind = provider_kind(self.config_entry.data)
+        entry = self.config_entry
+        kind = provider_kind(entry.data)
+        lists_lines = kind is not ProviderKind.MANUAL
         errors: dict[str, str] = {}
         if user_input is not None:
+            raw = dict(user_input.get(CONF_DEFAULTS, {}))
             try:
                 chosen: dict[str, Any] = {
                     CONF_SCAN_INTERVAL: _whole(user_input[CONF_SCAN_INTERVAL], KeeperError),
                     CONF_WARN_DAYS: _whole(user_input[CONF_WARN_DAYS], KeeperError),
                 }
+                if lists_lines:
+                    chosen[CONF_KEEP_ALL] = user_input.get(CONF_KEEP_ALL) == LINES_KEEP_ALL
+                chosen[CONF_DEFAULTS] = _defaults_data(
+                    raw.get(CONF_CARRIER),
+                    {k: v for k, v in raw.items() if k in PLAN_SECTION_SCHEMA.schema},
+                    {k: v for k, v in raw.items() if k in RENEWAL_FIELDS} if lists_lines else None,
+                )
             except KeeperError as err:
                 errors["base"] = err.key
             else:
@@ -599,40 +717,82 @@ class EsimKeeperOptionsFlow(OptionsFlowWithReload):
                         ).strip()[:500],
                     }
                 return self.async_create_entry(data=chosen)
-        options = self.config_entry.options
-        schema = vol.Schema(
-            {
+        options = entry.options
+        fields: dict[Any, Any] = {
+            vol.Required(
+                CONF_SCAN_INTERVAL,
+                default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_MINUTES[kind]),
+            ): _days(MIN_SCAN_MINUTES[kind], MAX_SCAN_MINUTES),
+            vol.Required(
+                CONF_WARN_DAYS, default=options.get(CONF_WARN_DAYS, DEFAULT_WARN_DAYS)
+            ): _days(1, 365),
+        }
+        if lists_lines:
+            fields[
                 vol.Required(
-                    CONF_SCAN_INTERVAL,
-                    default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_MINUTES[kind]),
-                ): _days(MIN_SCAN_MINUTES[kind], MAX_SCAN_MINUTES),
-                vol.Required(
-                    CONF_WARN_DAYS, default=options.get(CONF_WARN_DAYS, DEFAULT_WARN_DAYS)
-                ): _days(1, 365),
-            }
-        )
-        if kind is ProviderKind.MANUAL:
-            schema = schema.extend(
-                {
-                    vol.Required(
-                        CONF_LISTEN_IMAP, default=options.get(CONF_LISTEN_IMAP, False)
-                    ): BooleanSelector(),
-                    vol.Required(
-                        CONF_LISTEN_NETGEAR_LTE,
-                        default=options.get(CONF_LISTEN_NETGEAR_LTE, False),
-                    ): BooleanSelector(),
-                    vol.Optional(
-                        CONF_MESSAGE_SENDERS,
-                        description={"suggested_value": options.get(CONF_MESSAGE_SENDERS, "")},
-                    ): _TEXT,
-                }
+                    CONF_KEEP_ALL,
+                    default=LINES_KEEP_ALL if options.get(CONF_KEEP_ALL) else LINES_PICK,
+                )
+            ] = SelectSelector(
+                SelectSelectorConfig(
+                    options=[LINES_KEEP_ALL, LINES_PICK],
+                    mode=SelectSelectorMode.LIST,
+                    translation_key="lines",
+                )
             )
+        if kind is ProviderKind.MANUAL:
+            fields |= {
+                vol.Required(
+                    CONF_LISTEN_IMAP, default=options.get(CONF_LISTEN_IMAP, False)
+                ): BooleanSelector(),
+                vol.Required(
+                    CONF_LISTEN_NETGEAR_LTE,
+                    default=options.get(CONF_LISTEN_NETGEAR_LTE, False),
+                ): BooleanSelector(),
+                vol.Optional(
+                    CONF_MESSAGE_SENDERS,
+                    description={"suggested_value": options.get(CONF_MESSAGE_SENDERS, "")},
+                ): _TEXT,
+            }
+        defaults_schema = dict(PLAN_SECTION_SCHEMA.schema)
+        defaults_schema = {vol.Optional(CONF_CARRIER): _carrier_selector(), **defaults_schema}
+        if lists_lines:
+            defaults_schema |= _renewal_schema(self._payment_methods()).schema
+        fields[vol.Required(CONF_DEFAULTS, default={})] = section(
+            vol.Schema(defaults_schema), {"collapsed": True}
+        )
+        suggested = user_input or {CONF_DEFAULTS: _defaults_form(options)}
+        runtime = getattr(entry, "runtime_data", None)
+        state = runtime.coordinator.data if runtime is not None else None
         return self.async_show_form(
             step_id="init",
-            data_schema=schema,
+            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), suggested),
             errors=errors,
-            description_placeholders={"minimum": str(MIN_SCAN_MINUTES[kind])},
+            description_placeholders={
+                "minimum": str(MIN_SCAN_MINUTES[kind]),
+                "count": str(len(state.listed)) if state is not None else "?",
+            },
         )
+
+    def _payment_methods(self) -> tuple[PaymentMethod, ...]:
+        runtime = getattr(self.config_entry, "runtime_data", None)
+        if runtime is not None and runtime.provider.capabilities.payment_methods:
+            methods: tuple[PaymentMethod, ...] = runtime.provider.capabilities.payment_methods
+            return methods
+        return tuple(PaymentMethod)
+
+
+LINES_KEEP_ALL = "keep_all"
+LINES_PICK = "pick"
+
+
+def _defaults_form(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options form's "new numbers" section, filled with the stored defaults."""
+    stored = NumberDefaults.from_options(options)
+    values: dict[str, Any] = {CONF_SPEND_CAP: DEFAULT_SPEND_CAP, **stored.plan, **stored.renewal}
+    if stored.carrier:
+        values[CONF_CARRIER] = stored.carrier
+    return values
 
 
 def _renewal_schema(methods: tuple[PaymentMethod, ...]) -> vol.Schema:
@@ -727,12 +887,14 @@ class NumberSubentryFlow(ConfigSubentryFlow):
             self._lines = {k: v for k, v in account.lines.items() if v.number not in taken}
             if not self._lines:
                 return self.async_abort(reason="no_more_numbers")
-        schema = _pick_number_schema(list(self._lines.values()), self._kind())
+        defaults = NumberDefaults.from_options(entry.options)
+        schema = _pick_number_schema(list(self._lines.values()), self._kind(), defaults.carrier)
         number, schema, errors = _read_number_form(
             self, schema, user_input, lambda form: _picked_number(self._lines, form)
         )
         if number is not None:
             title, data = number
+            data = _with_defaults(data, defaults)
             return self.async_create_entry(title=title, data=data, unique_id=data[CONF_NUMBER])
         return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
 
@@ -747,6 +909,7 @@ class NumberSubentryFlow(ConfigSubentryFlow):
         )
         if number is not None:
             title, data = number
+            data = _with_defaults(data, NumberDefaults.from_options(self._get_entry().options))
             return self.async_create_entry(title=title, data=data, unique_id=data[CONF_NUMBER])
         return self.async_show_form(step_id="manual", data_schema=schema, errors=errors)
 
@@ -869,20 +1032,11 @@ class NumberSubentryFlow(ConfigSubentryFlow):
         carrier = user_input[CONF_CARRIER]
         overrides = _plan_overrides(user_input.get(CONF_PLAN, {}))
         plan = new_plan_from_settings(carrier, overrides)
-        raw_renewal = dict(user_input.get(CONF_RENEWAL, {}))
-        raw_renewal.setdefault(CONF_SPEND_CAP, "")
-        for key in (CONF_AUTO_RENEW_DAYS, CONF_AUTO_RENEW_DAY):
-            if key in raw_renewal:
-                raw_renewal[key] = _whole(raw_renewal[key], InvalidLeadDaysError)
-        renewal = RenewalSettings.from_data(
-            {k: v.strip() if isinstance(v, str) else v for k, v in raw_renewal.items()},
-            plan.currency,
-        )
         new_data = {
             **data,
             CONF_CARRIER: carrier,
             CONF_PLAN: overrides,
-            CONF_RENEWAL: renewal.to_data(),
+            CONF_RENEWAL: _renewal_data(user_input.get(CONF_RENEWAL, {}), plan.currency),
         }
         if kind is ProviderKind.MANUAL:
             new_data[CONF_LEDGER] = ledger_to_data(_manual_ledger(user_input, carrier, overrides))

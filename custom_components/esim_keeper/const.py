@@ -53,6 +53,11 @@ LEDGER_AUTOPAY_FAILED: Final = "autopay_failed"  # the user said the last autopa
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_WARN_DAYS: Final = "warn_days"
 DEFAULT_WARN_DAYS: Final = 7
+CONF_KEEP_ALL: Final = "keep_all"  # API accounts: every line the carrier lists is kept
+CONF_DEFAULTS: Final = "new_numbers"  # settings a new number starts with (see pool.NumberDefaults)
+
+# Number subentries: the user said a line the carrier stopped listing is still theirs.
+CONF_KEEP_UNLISTED: Final = "keep_unlisted"
 
 # Poll interval per provider kind (minutes): a default, and a floor the options flow enforces so
 # that carriers do not lock the account out for polling too often.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from .keeper.lifecycle import compute_status, status_holds_until
 from .keeper.model import LineSnapshot, LineStatus
 from .keeper.money import Money
 from .keeper.providers.base import (
+    AccountData,
     AuthError,
     InvalidResponseError,
     Provider,
@@ -32,6 +34,9 @@ from .lines import NumberConfig
 
 if TYPE_CHECKING:
     from .renewal import RenewalEngine
+
+# Statuses computed per event-loop turn when many numbers changed at once.
+STATUSES_PER_TURN = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,8 @@ class AccountState:
 
     numbers: Mapping[str, NumberData]  # by subentry id; a number missing here is unavailable
     account_balance: Money | None = None
+    # Every line the carrier listed (line id -> number), kept or not: keep-all adds the new ones.
+    listed: Mapping[str, str] = field(default_factory=dict)
     fetched_at: datetime | None = field(default=None, compare=False)
 
 
@@ -84,19 +91,38 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         )
         self.provider = provider
         self.numbers: dict[str, NumberConfig] = {}
+        # Each number's settings as read from its subentry's data object (re-read when replaced).
+        self._read: dict[str, tuple[object, str, NumberConfig]] = {}
+        # While the integration adds many numbers at once, it syncs once at the end.
+        self.sync_paused = False
+        self.last_fetch: AccountData | None = None
         # Per number: until when its last status holds for the same data, and its warning days.
         self._holds: dict[str, tuple[datetime, int]] = {}
         self.sync_numbers()
 
     @callback
-    def sync_numbers(self) -> bool:
+    def sync_numbers(self, *, force: bool = False) -> bool:
         """Read the numbers from the entry's subentries; True when any was added, changed or
-        removed. A Manual provider gets the user's records from here."""
-        current = {
-            subentry_id: NumberConfig.from_subentry(subentry)
-            for subentry_id, subentry in self.config_entry.subentries.items()
-            if subentry.subentry_type == SUBENTRY_NUMBER
-        }
+        removed. A Manual provider gets the user's records from here.
+
+        A subentry whose data object and title did not change is not read again: adding 1,000
+        numbers one by one stays linear.
+        """
+        if self.sync_paused and not force:
+            return False
+        current: dict[str, NumberConfig] = {}
+        read: dict[str, tuple[object, str, NumberConfig]] = {}
+        for subentry_id, subentry in self.config_entry.subentries.items():
+            if subentry.subentry_type != SUBENTRY_NUMBER:
+                continue
+            cached = self._read.get(subentry_id)
+            if cached is not None and cached[0] is subentry.data and cached[1] == subentry.title:
+                config = cached[2]
+            else:
+                config = NumberConfig.from_subentry(subentry)
+            current[subentry_id] = config
+            read[subentry_id] = (subentry.data, subentry.title, config)
+        self._read = read
         changed = current != self.numbers
         self.numbers = current
         sync_provider(self.provider, current)
@@ -115,9 +141,10 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
             account = await self.provider.async_fetch()
         except ProviderError as err:
             raise _update_error(err, self.update_interval) from err
-        return self.derive(account.lines, account.account_balance, account.fetched_at)
+        self.last_fetch = account
+        return await self.async_derive(account.lines, account.account_balance, account.fetched_at)
 
-    def derive(
+    async def async_derive(
         self,
         lines: Mapping[str, LineSnapshot],
         account_balance: Money | None,
@@ -128,6 +155,7 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         A number whose data did not change keeps the previous NumberData object, so entities can
         tell by identity that they have nothing to write. Its status is not even computed again
         while the keeper says it holds (until the next deadline, warning or carrier midnight).
+        Computing many statuses (1,000 new numbers) gives the event loop a turn now and then.
         """
         now = dt_util.utcnow()
         warn_days = int(self.config_entry.options.get(CONF_WARN_DAYS, DEFAULT_WARN_DAYS))
@@ -135,7 +163,8 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         shares = self._shares(lines, account_balance, now)
         numbers: dict[str, NumberData] = {}
         holds: dict[str, tuple[datetime, int]] = {}
-        for subentry_id, config in self.numbers.items():
+        computed = 0
+        for subentry_id, config in list(self.numbers.items()):
             snapshot = lines.get(config.line_id)
             if snapshot is None:
                 continue
@@ -152,6 +181,9 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
             ):
                 numbers[subentry_id], holds[subentry_id] = old, held
                 continue
+            computed += 1
+            if computed % STATUSES_PER_TURN == 0:
+                await asyncio.sleep(0)
             status = compute_status(snapshot, config.plan, now, warn_days=warn_days, funds=funds)
             if funds is None:  # a share of an account balance moves with every poll's clock
                 until = status_holds_until(snapshot, config.plan, now, warn_days=warn_days)
@@ -159,7 +191,12 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
             fresh = NumberData(config=config, snapshot=snapshot, status=status)
             numbers[subentry_id] = old if old == fresh else fresh
         self._holds = holds
-        return AccountState(numbers=numbers, account_balance=account_balance, fetched_at=fetched_at)
+        return AccountState(
+            numbers=numbers,
+            account_balance=account_balance,
+            listed={line_id: line.number for line_id, line in lines.items()},
+            fetched_at=fetched_at,
+        )
 
     def _shares(
         self, lines: Mapping[str, LineSnapshot], account_balance: Money | None, now: datetime

@@ -18,6 +18,8 @@ from .keeper.carriers import OTHER
 # While adding the entities of many numbers, give the event loop a turn after each number:
 # an account of 1,000 numbers would otherwise hold the loop for a second or more.
 NUMBERS_PER_TURN = 1
+# Numbers added after set-up in one go up to this many; more are added a number per turn.
+NUMBERS_AT_ONCE = 5
 
 
 async def async_add_number_entities(
@@ -41,11 +43,24 @@ async def async_add_number_entities(
             entity.device_entry = device
         async_add_entities(entities, config_subentry_id=subentry_id)
 
+    async def add_slowly(subentry_ids: list[str]) -> None:
+        for count, subentry_id in enumerate(subentry_ids, start=1):
+            if subentry_id in coordinator.numbers:
+                add(subentry_id)
+            if count % NUMBERS_PER_TURN == 0:
+                await asyncio.sleep(0)
+
     @callback
     def add_new_numbers() -> None:
-        for subentry_id in coordinator.numbers.keys() - added:
-            add(subentry_id)
+        new = [s for s in coordinator.numbers if s not in added]
         added.intersection_update(coordinator.numbers)
+        if len(new) <= NUMBERS_AT_ONCE:
+            for subentry_id in new:
+                add(subentry_id)
+            return
+        # Many at once (keep-all found new lines, an import): a number per turn, as at set-up.
+        added.update(new)
+        entry.async_create_task(coordinator.hass, add_slowly(new), f"{entry.domain} add numbers")
 
     for count, subentry_id in enumerate(list(coordinator.numbers), start=1):
         add(subentry_id)

@@ -24,6 +24,7 @@ from .const import (
     CONF_RENEWAL,
     CONF_SPEND_CAP,
     DEFAULT_SPEND_CAP,
+    DOMAIN,
     LEDGER_ACTIVITY,
     LEDGER_AUTO_DEDUCT,
     LEDGER_AUTOPAY,
@@ -31,6 +32,7 @@ from .const import (
     LEDGER_BALANCE,
     LEDGER_EXPIRY,
     LEDGER_READ_AT,
+    SUBENTRY_NUMBER,
 )
 from .keeper.carriers import get_preset, plan_for, require_known_cost
 from .keeper.errors import InvalidLedgerError
@@ -199,3 +201,15 @@ def async_save_ledger(
     hass.config_entries.async_update_subentry(
         entry, subentry, data={**subentry.data, CONF_LEDGER: ledger_to_data(ledger)}
     )
+
+
+@callback
+def taken_numbers(hass: HomeAssistant) -> set[str]:
+    """Every number kept by any eSIM Keeper account: one number is kept by one account only, so
+    that its lock, spending cap and auto-renew are one."""
+    return {
+        subentry.unique_id
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_NUMBER and subentry.unique_id
+    }

@@ -16,11 +16,12 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 import voluptuous as vol
 
-from .const import DOMAIN
+from .const import CONF_KEEP_UNLISTED, DOMAIN
 from .hand_kept import ISSUE_AUTOPAY
 from .ingest import ISSUE_PAYMENT, ISSUE_UNMATCHED, ISSUE_WARNING
 from .lines import AutoRenewMode
 from .payments import ISSUE_UNKNOWN
+from .pool import ISSUE_LINE_GONE
 from .renewal import ISSUE_AUTO_RENEW_OFF, ISSUE_UNVERIFIED, issue_id
 
 MESSAGE_ISSUES = (ISSUE_UNMATCHED, ISSUE_PAYMENT, ISSUE_WARNING)
@@ -141,6 +142,48 @@ class AutopayFlow(RepairsFlow):
         return self.async_create_entry(data={})
 
 
+class LineGoneFlow(RepairsFlow):
+    """The carrier stopped listing a number's line: remove the number, or keep it (the user says
+    the carrier is wrong; it is not reported again until the line comes back and goes again)."""
+
+    def __init__(self, data: dict[str, str | int | float | None]) -> None:
+        self.issue_data = data
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=["remove", "keep"],
+            description_placeholders=issue.translation_placeholders if issue else None,
+        )
+
+    async def async_step_remove(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Remove the number: its device and entities go with its subentry."""
+        return await self._async_answer(remove=True)
+
+    async def async_step_keep(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Keep the number although the carrier does not list it."""
+        return await self._async_answer(remove=False)
+
+    async def _async_answer(self, *, remove: bool) -> RepairsFlowResult:
+        entry = self.hass.config_entries.async_get_entry(str(self.issue_data.get("entry_id")))
+        subentry_id = str(self.issue_data.get("subentry_id"))
+        if entry is None or entry.domain != DOMAIN or subentry_id not in entry.subentries:
+            ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
+            return self.async_abort(reason="number_removed")
+        if remove:
+            self.hass.config_entries.async_remove_subentry(entry, subentry_id)
+        else:
+            subentry = entry.subentries[subentry_id]
+            self.hass.config_entries.async_update_subentry(
+                entry, subentry, data={**subentry.data, CONF_KEEP_UNLISTED: True}
+            )
+        ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
+        return self.async_create_entry(data={})
+
+
 class UnknownOutcomeFlow(RepairsFlow):
     """The carrier never said whether a renewal was charged: the user checked and tells us."""
 
@@ -185,6 +228,8 @@ async def async_create_fix_flow(
         return AutoRenewFlow(data or {})
     if issue_id.startswith(ISSUE_UNKNOWN):
         return UnknownOutcomeFlow(data or {})
+    if issue_id.startswith(ISSUE_LINE_GONE):
+        return LineGoneFlow(data or {})
     if issue_id.startswith(ISSUE_AUTOPAY):
         return AutopayFlow(data or {})
     if issue_id.startswith(MESSAGE_ISSUES):

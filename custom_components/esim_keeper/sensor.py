@@ -15,6 +15,7 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
+    SensorStateClass,
 )
 from homeassistant.const import EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
@@ -61,6 +62,9 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
         key="balance",
         translation_key="balance",
         device_class=SensorDeviceClass.MONETARY,
+        # Long-term statistics: a year of balance. Monetary allows only "total" (no last reset:
+        # a top-up raises it, a renewal lowers it).
+        state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
         value_fn=lambda d: _amount(d.snapshot.balance),
         unit_fn=lambda d: d.snapshot.balance.currency if d.snapshot.balance else d.config.currency,
@@ -92,6 +96,7 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
         translation_key="days_to_expiry",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.DAYS,
+        state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         entity_registry_enabled_default=False,
         value_fn=lambda d: d.status.days_to_expiry,
@@ -139,6 +144,7 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
     EsimKeeperSensorDescription(
         key="renewals_covered",
         translation_key="renewals_covered",
+        state_class=SensorStateClass.MEASUREMENT,
         exists_fn=lambda config: config.paid,
         entity_registry_enabled_default=False,
         value_fn=lambda d: d.status.runway.cycles,

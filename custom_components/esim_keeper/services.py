@@ -19,6 +19,7 @@ from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
+from .bulk import async_setup_bulk_services
 from .const import DOMAIN
 from .coordinator import EsimKeeperConfigEntry
 from .errors import invalid
@@ -201,6 +202,7 @@ async def _get_history(call: ServiceCall) -> ServiceResponse:
 
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions (once, from async_setup)."""
+    async_setup_bulk_services(hass)  # import_numbers, export_numbers (bulk.py)
     async_register_admin_service(
         hass, DOMAIN, SERVICE_RENEW, _renew, RENEW_SCHEMA, SupportsResponse.OPTIONAL
     )

@@ -69,13 +69,23 @@ async def _configure(hass: HomeAssistant, flow_id: str, data: dict[str, Any]) ->
     return dict(await hass.config_entries.flow.async_configure(flow_id, data))
 
 
+async def _credentials(hass: HomeAssistant, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Send an API account's credentials, then choose to pick lines one by one."""
+    result = await _configure(hass, flow_id, data)
+    if result.get("step_id") != "lines":
+        return result
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["keep_all", "number"]
+    return await _configure(hass, flow_id, {"next_step_id": "number"})
+
+
 # --- Demo ------------------------------------------------------------------------------------
 
 
 async def test_demo_account_with_first_number(hass: HomeAssistant) -> None:
     """One flow creates the account and its first number as a subentry."""
     flow_id = (await _menu(hass, "demo"))["flow_id"]
-    result = await _configure(hass, flow_id, {})
+    result = await _credentials(hass, flow_id, {})
     assert result["step_id"] == "number"
     result = await _configure(
         hass,
@@ -108,7 +118,7 @@ async def test_demo_account_with_first_number(hass: HomeAssistant) -> None:
 
 async def test_name_defaults_to_the_line_name(hass: HomeAssistant) -> None:
     flow_id = (await _menu(hass, "demo"))["flow_id"]
-    await _configure(hass, flow_id, {})
+    await _credentials(hass, flow_id, {})
     result = await _configure(
         hass, flow_id, {"line_id": "demo-1", "carrier": "ultra_paygo", "plan": {}}
     )
@@ -129,7 +139,7 @@ async def test_bad_plan_values_show_an_error_and_create_nothing(
     hass: HomeAssistant, plan: dict[str, object], error: str
 ) -> None:
     flow_id = (await _menu(hass, "demo"))["flow_id"]
-    await _configure(hass, flow_id, {})
+    await _credentials(hass, flow_id, {})
     result = await _configure(
         hass, flow_id, {"line_id": "demo-1", "carrier": "ultra_paygo", "plan": plan}
     )
@@ -158,10 +168,10 @@ async def test_connection_errors_are_shown_and_recover(
 ) -> None:
     flow_id = (await _menu(hass, "demo"))["flow_id"]
     with patch(f"{DEMO}.async_validate", side_effect=error):
-        result = await _configure(hass, flow_id, {})
+        result = await _credentials(hass, flow_id, {})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": key}
-    result = await _configure(hass, flow_id, {})
+    result = await _credentials(hass, flow_id, {})
     assert result["step_id"] == "number"
 
 
@@ -246,7 +256,7 @@ async def test_bridge_account(hass: HomeAssistant, carrier: CarrierSim) -> None:
     flow_id = (await _menu(hass, "http_bridge"))["flow_id"]
     result = await _configure(hass, flow_id, {"url": carrier.base_url, "token": "wrong"})
     assert result["errors"] == {"base": "invalid_auth"}
-    result = await _configure(
+    result = await _credentials(
         hass, flow_id, {"url": f" {carrier.base_url} ", "token": DEFAULT_BRIDGE_TOKEN}
     )
     assert result["step_id"] == "number"
@@ -284,7 +294,7 @@ async def test_bridge_unreachable(hass: HomeAssistant, socket_enabled: None) -> 
 async def test_twilio_account_with_api_key(hass: HomeAssistant, carrier: CarrierSim) -> None:
     flow_id = (await _menu(hass, "twilio"))["flow_id"]
     with patch(TWILIO_URL, carrier.base_url):
-        result = await _configure(
+        result = await _credentials(
             hass,
             flow_id,
             {
@@ -318,7 +328,7 @@ async def test_twilio_wrong_token(hass: HomeAssistant, carrier: CarrierSim) -> N
 async def test_telnyx_account(hass: HomeAssistant, carrier: CarrierSim) -> None:
     flow_id = (await _menu(hass, "telnyx"))["flow_id"]
     with patch(TELNYX_URL, carrier.base_url):
-        result = await _configure(hass, flow_id, {"api_key": DEFAULT_TELNYX_API_KEY})
+        result = await _credentials(hass, flow_id, {"api_key": DEFAULT_TELNYX_API_KEY})
         assert result["step_id"] == "number"
         result = await _configure(
             hass, flow_id, {"line_id": _first_option(result), "carrier": "telnyx", "plan": {}}
@@ -426,13 +436,28 @@ async def test_options_poll_interval_and_warning(
     await setup_entry(hass, demo_entry)
     result = await hass.config_entries.options.async_init(demo_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
-    assert result["description_placeholders"] == {"minimum": "1"}
+    assert result["description_placeholders"] == {"minimum": "1", "count": "5"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"scan_interval": 30, "warn_days": 14}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert demo_entry.options == {"scan_interval": 30, "warn_days": 14}
+    assert demo_entry.options == {
+        "scan_interval": 30,
+        "warn_days": 14,
+        "keep_all": False,
+        "new_numbers": {
+            "carrier": None,
+            "plan": {},
+            "renewal": {
+                "payment_methods": [],
+                "spend_cap": "",
+                "auto_renew": "off",
+                "auto_renew_days": 3,
+                "auto_renew_day": 1,
+            },
+        },
+    }
     coordinator = demo_entry.runtime_data.coordinator
     assert coordinator.update_interval is not None
     assert coordinator.update_interval.total_seconds() == 30 * 60
@@ -444,7 +469,7 @@ async def test_options_refuse_polling_below_the_floor(
     entry = _bridge_entry(carrier)
     await setup_entry(hass, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["description_placeholders"] == {"minimum": "15"}
+    assert result["description_placeholders"] == {"minimum": "15", "count": "3"}
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(
             result["flow_id"], {"scan_interval": 1, "warn_days": 7}

@@ -7,9 +7,11 @@ from decimal import Decimal
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 import pytest
 
 from custom_components.esim_keeper.const import DOMAIN
+from custom_components.esim_keeper.renewal import renewal_signal
 from tools.carrier_sim import CarrierSim
 
 from .conftest import setup_entry
@@ -50,3 +52,14 @@ async def test_event_entity(hass: HomeAssistant, sim: CarrierSim) -> None:
             DOMAIN, "renew", {"device_id": device_id(hass, SUB)}, blocking=True
         )
     assert hass.states.get("event.tello_renewal").attributes["event_type"] == "failed"  # type: ignore[union-attr]
+
+
+async def test_a_record_still_in_progress_is_no_event(hass: HomeAssistant, sim: CarrierSim) -> None:
+    await setup_entry(hass, bridge_entry(sim))
+    before = hass.states.get("event.tello_renewal")
+    assert before is not None
+    async_dispatcher_send(
+        hass, renewal_signal(SUB), "pending", {"renewal_id": "r", "number": "+12015550100"}
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get("event.tello_renewal") == before
