@@ -115,6 +115,7 @@ from .lines import (
     RenewalSettings,
     ledger_from_data,
     ledger_to_data,
+    masked_title,
     new_plan_from_settings,
     plan_from_settings,
     taken_numbers,
@@ -337,7 +338,7 @@ def _picked_number(
     title = (
         (user_input.get(CONF_NAME) or "").strip()
         or line.name
-        or _masked_title(user_input[CONF_CARRIER], line.number)
+        or masked_title(user_input[CONF_CARRIER], line.number)
     )
     return title[:64], {
         CONF_NUMBER: line.number,
@@ -345,13 +346,6 @@ def _picked_number(
         CONF_CARRIER: user_input[CONF_CARRIER],
         CONF_PLAN: overrides,
     }
-
-
-def _masked_title(carrier: str, number: str) -> str:
-    """A number's default name when the carrier has none of its own: the carrier and the last
-    four digits ("Twilio ··0100"), never the whole number (it would reach entity ids and logs)."""
-    digits = "".join(char for char in number if char.isdigit())
-    return f"{PRESETS[carrier].name} ··{digits[-4:]}"
 
 
 def _parse_day(raw: object) -> date:
@@ -413,6 +407,11 @@ def _free_manual_number(hass: HomeAssistant, user_input: Mapping[str, Any]) -> N
     if data[CONF_NUMBER] in taken_numbers(hass):
         raise NumberTakenError("this number is already kept by an account")
     return title, data
+
+
+def _number_subentry(data: dict[str, Any], line: LineSnapshot) -> dict[str, Any]:
+    """A kept line's subentry, named like the ones keep-all adds later."""
+    return _subentry(line_title(line, data[CONF_CARRIER]), data)
 
 
 def _subentry(title: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -585,7 +584,7 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
                     data=self._data,
                     options={CONF_KEEP_ALL: True, CONF_DEFAULTS: defaults},
                     subentries=[
-                        _subentry(line_title(line), rules.number_data(kind, line))  # type: ignore[misc]
+                        _number_subentry(rules.number_data(kind, line), line)  # type: ignore[misc]
                         for line in self._lines.values()
                     ],
                 )

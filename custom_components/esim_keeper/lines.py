@@ -213,3 +213,10 @@ def taken_numbers(hass: HomeAssistant) -> set[str]:
         for subentry in entry.subentries.values()
         if subentry.subentry_type == SUBENTRY_NUMBER and subentry.unique_id
     }
+
+
+def masked_title(carrier: str, number: str) -> str:
+    """A number's default name when the carrier has none of its own: the carrier and the last
+    four digits ("Twilio ··0100"), never the whole number (it would reach entity ids and logs)."""
+    digits = "".join(char for char in number if char.isdigit())
+    return f"{get_preset(carrier).name} ··{digits[-4:]}"

@@ -39,10 +39,9 @@ from .const import (
 )
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
 from .keeper.model import LineSnapshot
-from .keeper.phone import mask
 from .keeper.pool import pool_changes
 from .keeper.providers.base import ProviderKind
-from .lines import taken_numbers
+from .lines import masked_title, taken_numbers
 
 ISSUE_LINE_GONE = "line_gone"
 # Subentries added per event-loop turn while keeping many new lines.
@@ -86,9 +85,10 @@ class NumberDefaults:
         return data
 
 
-def line_title(line: LineSnapshot) -> str:
-    """A new number's name: the carrier's name for the line, else its last four digits."""
-    return (line.name or mask(line.number))[:64]
+def line_title(line: LineSnapshot, carrier: str) -> str:
+    """A new number's name: the carrier's name for the line, else its preset and last four
+    digits (never the whole number)."""
+    return (line.name or masked_title(carrier, line.number))[:64]
 
 
 def keeps_all(entry: EsimKeeperConfigEntry) -> bool:
@@ -202,12 +202,13 @@ class LinePool:
                     line = fetch.lines[line_id]
                     if line.number in taken:
                         continue  # another account (or a user's flow) took it meanwhile
+                    data = defaults.number_data(kind, line)
                     self.hass.config_entries.async_add_subentry(
                         self.entry,
                         ConfigSubentry(
-                            data=MappingProxyType(defaults.number_data(kind, line)),
+                            data=MappingProxyType(data),
                             subentry_type=SUBENTRY_NUMBER,
-                            title=line_title(line),
+                            title=line_title(line, data[CONF_CARRIER]),
                             unique_id=line.number,
                         ),
                     )

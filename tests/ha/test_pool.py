@@ -89,7 +89,8 @@ async def test_new_lines_become_numbers_with_the_account_defaults(
     assert set(kept) == {"line-1", "line-2", "line-3"}
     assert kept["line-1"].title == "Mine"  # the number's own settings are left alone
     added = kept["line-2"]
-    assert added.title == "Line 2"
+    # The simulator names line-2 by its number: never a name; the preset and last four digits.
+    assert added.title.endswith("··0101")
     assert added.unique_id == sim.state.lines["line-2"].number
     assert dict(added.data) == {
         "number": sim.state.lines["line-2"].number,
@@ -102,7 +103,7 @@ async def test_new_lines_become_numbers_with_the_account_defaults(
     assert config.plan.renewal_cost.amount == 6
     assert config.renewal.spend_cap is not None
     assert config.renewal.spend_cap.amount == 20
-    state = hass.states.get("sensor.line_2_balance")
+    state = hass.states.get("sensor.tello_0101_balance")
     assert state is not None
     assert state.state == str(sim.state.lines["line-2"].balance)
 
