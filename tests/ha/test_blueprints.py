@@ -178,10 +178,11 @@ async def test_keep_alive_reminder_escalates_then_stops_when_handled(
     first = notify_calls[0].data
     assert first["title"] == "Keep GV alive"
     assert first["message"] == (
-        "GV must be kept alive by 2026-11-30 (3 days left). Renew or use the number before then."
+        "GV must be kept alive by 2026-11-30 (3 days left). Pay at the carrier and record it, or use"
+        " the number, before then."
     )
     actions = [a["title"] for a in first["data"]["actions"]]
-    assert actions == ["Renew now", "I used this number"]
+    assert actions == ["I paid", "I used this number"]  # a hand-kept number: nothing to renew
     assert (
         notify_calls[-1]
         .data["message"]
@@ -206,14 +207,14 @@ async def test_keep_alive_reminder_in_chinese(
     (call,) = notify_calls
     assert call.data == {
         "title": "GV 需要保号",
-        "message": "GV 的保号截止日是 2026-11-30，还剩 3 天。请在此之前续费或使用这个号码。",
+        "message": "GV 的保号截止日是 2026-11-30，还剩 3 天。请在此之前在运营商处付款并记录下来，或使用这个号码。",
     }
 
 
 async def test_buttons_call_the_actions_and_the_reminders_stop(
     hass: HomeAssistant, numbers: MockConfigEntry, notify_calls: list[ServiceCall], freezer: Any
 ) -> None:
-    renew = async_mock_service(hass, DOMAIN, "renew")
+    paid = async_mock_service(hass, DOMAIN, "record_payment")
     await _automation(
         hass,
         "keep_alive_reminder.yaml",
@@ -233,20 +234,20 @@ async def test_buttons_call_the_actions_and_the_reminders_stop(
     assert deadline is not None
     assert deadline.state.startswith("2027-02-2")
 
-    # "Renew now" calls esim_keeper.renew for that number (a payment: mocked here; the renewal
-    # engine has its own tests against the simulator).
-    renew_button = buttons["Renew now"].replace(gv, ultra)
-    hass.bus.async_fire("mobile_app_notification_action", {"action": renew_button})
+    # "I paid" on a hand-kept number calls esim_keeper.record_payment for it (a statement that
+    # the user paid the carrier: mocked here; the payment has its own tests).
+    paid_button = buttons["I paid"].replace(gv, ultra)
+    hass.bus.async_fire("mobile_app_notification_action", {"action": paid_button})
     # A press from another automation (other tag) or for a number not watched does nothing.
     hass.bus.async_fire(
-        "mobile_app_notification_action", {"action": f"ESIM_KEEPER_RENEW|{ultra}|automation.other"}
+        "mobile_app_notification_action", {"action": f"ESIM_KEEPER_PAID|{ultra}|automation.other"}
     )
     hass.bus.async_fire(
         "mobile_app_notification_action",
-        {"action": buttons["Renew now"].replace(gv, "not-a-device")},
+        {"action": buttons["I paid"].replace(gv, "not-a-device")},
     )
     await hass.async_block_till_done()
-    assert [call.data for call in renew] == [{"device_id": ultra}]
+    assert [call.data for call in paid] == [{"device_id": ultra}]
 
     # GV was handled: no GV reminder any more (Ultra's come in December).
     assert await _days(hass, freezer, date(2026, 11, 28), date(2026, 12, 1)) == [date(2026, 12, 1)]
