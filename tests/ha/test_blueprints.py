@@ -178,8 +178,8 @@ async def test_keep_alive_reminder_escalates_then_stops_when_handled(
     first = notify_calls[0].data
     assert first["title"] == "Keep GV alive"
     assert first["message"] == (
-        "GV must be kept alive by 2026-11-30 (3 days left). Pay at the carrier and record it, or use"
-        " the number, before then."
+        "GV must be kept alive by 2026-11-30 (3 days left). "
+        "Pay at the carrier and record it, or use the number, before then."
     )
     actions = [a["title"] for a in first["data"]["actions"]]
     assert actions == ["I paid", "I used this number"]  # a hand-kept number: nothing to renew
@@ -207,7 +207,10 @@ async def test_keep_alive_reminder_in_chinese(
     (call,) = notify_calls
     assert call.data == {
         "title": "GV 需要保号",
-        "message": "GV 的保号截止日是 2026-11-30，还剩 3 天。请在此之前在运营商处付款并记录下来，或使用这个号码。",
+        "message": (
+            "GV 的保号截止日是 2026-11-30，还剩 3 天。"
+            "请在此之前在运营商处付款并记录下来，或使用这个号码。"
+        ),
     }
 
 
