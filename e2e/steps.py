@@ -548,8 +548,12 @@ async def step_keep_all(ctx: Context) -> str:
         return len(shown) if len(shown) == POOL_LINES else None
 
     await wait_for(f"{POOL_LINES} balances to have a value", all_shown, within=60)
+    # Line 20's name: the simulator names some lines by their number, which is never used as a
+    # name (the preset and last four digits are).
+    subentries = await ctx.ha.ws("config_entries/subentries/list", entry_id=entry_id)
+    line20 = next(s["title"] for s in subentries if s.get("unique_id") == "+12015550119")
     await page.goto(f"{ctx.base}/config/integrations/integration/esim_keeper")
-    await _text_visible(ctx, "Line 20")
+    await _text_visible(ctx, line20)
     await ctx.shot("keep-all-20-numbers")
 
     # The carrier stops listing line-20: on the next poll (a reload polls at once) a repair asks.
@@ -569,8 +573,8 @@ async def step_keep_all(ctx: Context) -> str:
 
     issue = await wait_for("the repair of the line the carrier dropped", gone_issue, within=60)
     await page.goto(f"{ctx.base}/config/repairs")
-    await _text_visible(ctx, "The carrier no longer lists Line 20")
-    await page.get_by_text("The carrier no longer lists Line 20").first.click()
+    await _text_visible(ctx, f"The carrier no longer lists {line20}")
+    await page.get_by_text(f"The carrier no longer lists {line20}").first.click()
     await _text_visible(ctx, "Remove the number")
     await _text_visible(ctx, "Keep it: the carrier is wrong")
     await ctx.shot("line-gone-repair")
