@@ -99,19 +99,28 @@ class UnverifiedFlow(_EngineFlow):
         return True
 
 
-class AutopayFlow(RepairsFlow):
-    """Did the carrier's autopay charge the card? The user checked and says yes or no."""
+class _MenuFlow(RepairsFlow):
+    """A one-step flow: the user picks what the carrier (or the user) knows, from a menu."""
+
+    MENU: tuple[str, ...] = ()
 
     def __init__(self, data: dict[str, str | int | float | None]) -> None:
         self.issue_data = data
 
     async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Show the choices with the issue's placeholders."""
         issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
         return self.async_show_menu(
             step_id="init",
-            menu_options=["charged", "failed"],
+            menu_options=list(self.MENU),
             description_placeholders=issue.translation_placeholders if issue else None,
         )
+
+
+class AutopayFlow(_MenuFlow):
+    """Did the carrier's autopay charge the card? The user checked and says yes or no."""
+
+    MENU = ("charged", "failed")
 
     async def async_step_charged(
         self, user_input: dict[str, str] | None = None
@@ -142,20 +151,11 @@ class AutopayFlow(RepairsFlow):
         return self.async_create_entry(data={})
 
 
-class LineGoneFlow(RepairsFlow):
+class LineGoneFlow(_MenuFlow):
     """The carrier stopped listing a number's line: remove the number, or keep it (the user says
     the carrier is wrong; it is not reported again until the line comes back and goes again)."""
 
-    def __init__(self, data: dict[str, str | int | float | None]) -> None:
-        self.issue_data = data
-
-    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
-        issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
-        return self.async_show_menu(
-            step_id="init",
-            menu_options=["remove", "keep"],
-            description_placeholders=issue.translation_placeholders if issue else None,
-        )
+    MENU = ("remove", "keep")
 
     async def async_step_remove(
         self, user_input: dict[str, str] | None = None
@@ -184,19 +184,10 @@ class LineGoneFlow(RepairsFlow):
         return self.async_create_entry(data={})
 
 
-class UnknownOutcomeFlow(RepairsFlow):
+class UnknownOutcomeFlow(_MenuFlow):
     """The carrier never said whether a renewal was charged: the user checked and tells us."""
 
-    def __init__(self, data: dict[str, str | int | float | None]) -> None:
-        self.issue_data = data
-
-    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
-        issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
-        return self.async_show_menu(
-            step_id="init",
-            menu_options=["charged", "not_charged"],
-            description_placeholders=issue.translation_placeholders if issue else None,
-        )
+    MENU = ("charged", "not_charged")
 
     async def async_step_charged(
         self, user_input: dict[str, str] | None = None

@@ -468,3 +468,42 @@ async def test_an_unknown_outcome_left_alone_asks_the_user(
     assert record.outcome is Outcome.SUCCEEDED
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     sim.state.faults.clear()
+
+
+@pytest.mark.parametrize("charged", [True, False])
+async def test_carrier_autopay_is_assumed_until_the_user_says(
+    hass: HomeAssistant, charged: bool
+) -> None:
+    """A hand-kept number whose carrier charges the card every cycle: after a cycle date its
+    expiry moves on as *assumed* (never as paid), and a repair asks. "Charged" records the
+    payment; "failed" shows the expiry the number really has."""
+    entry = _hand_kept(None)
+    subentry = entry.subentries["sub-0199"]
+    ledger = dict(subentry.data[CONF_LEDGER]) | {"carrier_autopay": True, "balance": "0.00"}
+    ledger["plan_expiry"] = (dt_util.utcnow() - timedelta(days=2)).isoformat()
+    await setup(hass, entry)
+    hass.config_entries.async_update_subentry(
+        entry, subentry, data={**subentry.data, CONF_LEDGER: ledger}
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    def reason() -> str:
+        return str(entry.runtime_data.coordinator.data.numbers["sub-0199"].status.reason)
+
+    assert reason() == "autopay_assumed"
+    assert entry.runtime_data.renewals.history.records() == []  # assumed, never recorded
+    issue_id = "autopay_unconfirmed_sub-0199"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    flow = await _start_fix(hass, issue_id)
+    done = await _pick(hass, flow["flow_id"], "charged" if charged else "failed")
+    assert done["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    records = entry.runtime_data.renewals.history.records()
+    if charged:
+        assert [(r.kind, r.source) for r in records] == [("recorded", "repair")]
+        assert reason() == "ok"
+    else:
+        assert records == []
+        assert reason() == "plan_expired"
