@@ -488,6 +488,7 @@ async def test_carrier_autopay_is_assumed_until_the_user_says(
     await hass.async_block_till_done(wait_background_tasks=True)
     await entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
+
     def reason() -> str:
         return str(entry.runtime_data.coordinator.data.numbers["sub-0199"].status.reason)
 
