@@ -38,9 +38,14 @@ from .history import (
     RecordKind,
     RenewalRecord,
 )
-from .keeper.dates import add_days
 from .keeper.errors import KeeperError
-from .keeper.lifecycle import Ledger, apply_payment, autopay_failed, confirm_autopay
+from .keeper.lifecycle import (
+    Ledger,
+    apply_payment,
+    autopay_failed,
+    confirm_autopay,
+    loss_date_if_unpaid,
+)
 from .keeper.model import PaymentMethod, PlanRules
 from .keeper.money import Money
 from .keeper.payments import recorded_twice
@@ -279,7 +284,7 @@ class HandKept:
                 ir.async_delete_issue(self.hass, DOMAIN, issue)
                 continue
             # If the charge failed, the number is lost a grace period after that cycle date.
-            loss = add_days(since, config.plan.grace_days, config.plan.tz)
+            loss = loss_date_if_unpaid(since, config.plan)
             urgent = loss - now <= timedelta(days=warn_days)
             ir.async_create_issue(
                 self.hass,

@@ -152,7 +152,6 @@ async def _crash(hass: HomeAssistant, entry: MockConfigEntry, books: Books, comm
 async def _reload_mid_payment(hass: HomeAssistant, entry: MockConfigEntry, books: Books) -> str:
     """A renewal is in flight at the carrier when the account reloads (a changed option)."""
     sim_fault = f"commit_late:{SLOW}*1"
-    entry.runtime_data.provider  # noqa: B018  # loaded
     _ENTRY_SIM[0].set_fault("bridge.createRenewal", sim_fault)
     task = hass.async_create_task(_tolerant(_renew(hass)))
     await asyncio.sleep(0.02)  # the request has left

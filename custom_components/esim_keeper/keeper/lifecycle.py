@@ -246,6 +246,13 @@ def confirm_autopay(
     return confirmed, dates
 
 
+def loss_date_if_unpaid(assumed_since: datetime, plan: PlanRules) -> datetime:
+    """When the number is lost if the autopay charge assumed at ``assumed_since`` failed: the
+    grace period runs from that cycle date (carrier clock)."""
+    require_aware(assumed_since, "assumed since")
+    return add_days(assumed_since, plan.grace_days, plan.tz)
+
+
 def autopay_failed(ledger: Ledger, plan: PlanRules, now: datetime) -> Ledger:
     """The user says the autopay charge failed: the first assumed cycle was not paid.
 
@@ -493,6 +500,7 @@ __all__ = [
     "compute_status",
     "confirm_autopay",
     "expiry_after_payment",
+    "loss_date_if_unpaid",
     "project_ledger",
     "renewal_pending",
     "status_holds_until",
