@@ -15,6 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 from .entity import EsimKeeperEntity, async_add_number_entities
+from .lines import NumberConfig
 
 PARALLEL_UPDATES = 0
 
@@ -25,6 +26,7 @@ class EsimKeeperBinarySensorDescription(BinarySensorEntityDescription):
 
     is_on_fn: Callable[[NumberData], bool | None]
     attributes_fn: Callable[[NumberData], dict[str, str | None]] | None = None
+    exists_fn: Callable[[NumberConfig], bool] = lambda _: True
 
 
 def _money_attributes(data: NumberData) -> dict[str, str | None]:
@@ -48,6 +50,8 @@ BINARY_SENSORS: tuple[EsimKeeperBinarySensorDescription, ...] = (
         device_class=BinarySensorDeviceClass.PROBLEM,
         is_on_fn=_balance_short,
         attributes_fn=_money_attributes,
+        # A free number never runs short.
+        exists_fn=lambda config: config.paid,
     ),
     EsimKeeperBinarySensorDescription(
         key="action_needed",
@@ -68,7 +72,9 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         lambda coordinator, subentry_id: (
-            EsimKeeperBinarySensor(coordinator, subentry_id, d) for d in BINARY_SENSORS
+            EsimKeeperBinarySensor(coordinator, subentry_id, d)
+            for d in BINARY_SENSORS
+            if d.exists_fn(coordinator.numbers[subentry_id])
         ),
     )
 

@@ -105,7 +105,10 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
             if known is not None and known[0] is data:
                 cache[subentry_id] = known
             else:
-                events = deadline_events(data.status, data.config.plan.tz, line_id=subentry_id)
+                plan = data.config.plan
+                events = deadline_events(
+                    data.status, plan.tz, line_id=subentry_id, plan_expiry=plan.dated
+                )
                 cache[subentry_id] = (data, events)
         self._cache = cache
         return cache

@@ -6,9 +6,12 @@ import asyncio
 from collections.abc import Callable, Iterable
 
 from homeassistant.core import callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.entity import Entity, EntityDescription
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.entity_platform import (
+    AddConfigEntryEntitiesCallback,
+    async_get_current_platform,
+)
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, PROVIDER_MODELS
@@ -30,14 +33,19 @@ async def async_add_number_entities(
     """Add a platform's entities for every number now, and for each number added later.
 
     Each number's entities belong to its config subentry, so removing the subentry removes them.
+    Entities a number no longer has (its settings changed, e.g. it became a free plan) leave the
+    entity registry at set-up instead of staying there unavailable.
     """
     coordinator = entry.runtime_data.coordinator
+    domain = async_get_current_platform().domain
     added: set[str] = set()
+    built: dict[str, set[str]] = {}  # subentry id -> unique ids built at set-up
 
     @callback
     def add(subentry_id: str) -> None:
         added.add(subentry_id)
         entities = list(build(coordinator, subentry_id))
+        built[subentry_id] = {entity.unique_id for entity in entities if entity.unique_id}
         device = async_number_device(entry, subentry_id)
         for entity in entities:
             entity.device_entry = device
@@ -68,6 +76,23 @@ async def async_add_number_entities(
             await asyncio.sleep(0)
     add_new_numbers()  # any number added while we were yielding
     entry.async_on_unload(coordinator.async_add_listener(add_new_numbers))
+    _async_remove_unbuilt(entry, domain, built)
+
+
+@callback
+def _async_remove_unbuilt(
+    entry: EsimKeeperConfigEntry, domain: str, built: dict[str, set[str]]
+) -> None:
+    """Remove this platform's registry entries of built numbers that are no longer built."""
+    registry = er.async_get(entry.runtime_data.coordinator.hass)
+    for entity_entry in er.async_entries_for_config_entry(registry, entry.entry_id):
+        unique_ids = built.get(entity_entry.config_subentry_id or "")
+        if (
+            entity_entry.domain == domain
+            and unique_ids is not None
+            and entity_entry.unique_id not in unique_ids
+        ):
+            registry.async_remove(entity_entry.entity_id)
 
 
 @callback

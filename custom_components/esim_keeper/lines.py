@@ -163,7 +163,16 @@ class NumberConfig:
     @property
     def paid(self) -> bool:
         """Whether keeping the number costs money (False for free plans such as Google Voice)."""
-        return self.plan.renewal_cost.amount > 0
+        return not self.plan.free
+
+    @property
+    def has_balance(self) -> bool:
+        """Whether a balance means anything for this number.
+
+        Not for a free number kept alive by use whose carrier takes no money at all (Google
+        Voice); a free number on a carrier that sells credit (giffgaff) keeps its balance.
+        """
+        return self.paid or self.plan.dated or bool(get_preset(self.carrier).top_up_channels)
 
     @property
     def masked(self) -> str:

@@ -66,6 +66,7 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
         # a top-up raises it, a renewal lowers it).
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
+        exists_fn=lambda config: config.has_balance,
         value_fn=lambda d: _amount(d.snapshot.balance),
         unit_fn=lambda d: d.snapshot.balance.currency if d.snapshot.balance else d.config.currency,
     ),
@@ -89,6 +90,7 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
         key="plan_expiry",
         translation_key="plan_expiry",
         device_class=SensorDeviceClass.TIMESTAMP,
+        exists_fn=lambda config: config.plan.dated,
         value_fn=lambda d: d.status.plan_expiry,
     ),
     EsimKeeperSensorDescription(
@@ -99,6 +101,7 @@ SENSORS: tuple[EsimKeeperSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         entity_registry_enabled_default=False,
+        exists_fn=lambda config: config.plan.dated,
         value_fn=lambda d: d.status.days_to_expiry,
     ),
     EsimKeeperSensorDescription(

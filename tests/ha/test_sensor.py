@@ -30,7 +30,7 @@ from custom_components.esim_keeper.const import DOMAIN
 from custom_components.esim_keeper.keeper.model import LineState, StatusReason
 
 from .accounts import bridge_entry, running_sim, setup_account
-from .conftest import setup_entry
+from .conftest import number_subentry, setup_entry
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -60,6 +60,82 @@ async def test_activity_deadline_only_for_plans_with_an_activity_rule(
             "sensor", DOMAIN, "sub-0100_activity_deadline"
         )
         assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def _demo(*numbers: tuple[str, str, str, str]) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Demo carrier",
+        unique_id="demo",
+        data={"provider": "demo"},
+        subentries_data=[number_subentry(*number) for number in numbers],
+    )
+
+
+def _keys(entity_registry: er.EntityRegistry, entry: MockConfigEntry, subentry: str) -> set[str]:
+    return {
+        e.unique_id.removeprefix(f"{subentry}_")
+        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        if e.config_subentry_id == subentry
+    }
+
+
+MONEY_AND_EXPIRY = {"balance", "plan_expiry", "days_to_expiry", "balance_short"}
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_a_free_number_kept_by_use_has_no_balance_or_plan_expiry(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    entry = _demo(
+        ("demo-1", "+12025550101", "Ultra", "ultra_paygo"),
+        ("demo-3", "+12025550103", "GV", "google_voice"),
+        ("demo-4", "+12025550104", "Giff", "giffgaff"),
+    )
+    await setup_entry(hass, entry)
+    # A paid plan: every money and date entity.
+    assert _keys(entity_registry, entry, "sub-0101") >= MONEY_AND_EXPIRY
+    # Google Voice costs nothing and takes no money: its 10-year "plan" and 0.00 balance would
+    # only mislead. What keeps it is use: the activity deadline.
+    gv = _keys(entity_registry, entry, "sub-0103")
+    assert not gv & MONEY_AND_EXPIRY
+    assert {"status", "keep_alive_deadline", "activity_deadline", "loss_date"} <= gv
+    # giffgaff is free but sells credit: the balance stays, the plan expiry goes.
+    giff = _keys(entity_registry, entry, "sub-0104")
+    assert "balance" in giff
+    assert not giff & {"plan_expiry", "days_to_expiry", "balance_short"}
+    # The calendar shows no plan expiry for them either.
+    events = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {"entity_id": "calendar.demo_carrier_deadlines", "duration": {"days": 4000}},
+        blocking=True,
+        return_response=True,
+    )
+    summaries = [e["summary"] for e in events["calendar.demo_carrier_deadlines"]["events"]]
+    assert any("Ultra" in s for s in summaries)
+    assert not [s for s in summaries if ("GV" in s or "Giff" in s) and "expir" in s.lower()]
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_entities_a_number_no_longer_has_leave_the_registry(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    entry = _demo(("demo-3", "+12025550103", "GV", "ultra_paygo"))
+    await setup_entry(hass, entry)
+    assert _keys(entity_registry, entry, "sub-0103") >= MONEY_AND_EXPIRY
+    # The user corrects the carrier: it is a Google Voice number, free and kept by use.
+    subentry = entry.subentries["sub-0103"]
+    hass.config_entries.async_update_subentry(
+        entry, subentry, data={**subentry.data, "carrier": "google_voice"}
+    )
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    kept = _keys(entity_registry, entry, "sub-0103")
+    assert not kept & MONEY_AND_EXPIRY
+    assert "activity_deadline" in kept
+    assert hass.states.get("sensor.gv_balance") is None
+    assert hass.states.get("sensor.gv_status") is not None
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

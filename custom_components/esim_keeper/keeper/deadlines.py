@@ -119,17 +119,19 @@ def deadline_events(
     *,
     line_id: str = "",
     duration: timedelta = DEFAULT_EVENT_DURATION,
+    plan_expiry: bool = True,
 ) -> list[DeadlineEvent]:
     """The calendar events of one line: plan expiry, activity deadline, loss date, funded-until.
 
-    Unknown dates are skipped. Funded-until is shown whenever known, even on the plan expiry
+    Unknown dates are skipped, and the plan expiry when ``plan_expiry`` is False (a plan whose
+    expiry means nothing: ``PlanRules.dated``). Funded-until is shown whenever known, even on the plan expiry
     (that means "no renewal is paid"). Events are sorted by time, the most final kind last.
     """
     if not isinstance(duration, timedelta) or duration <= timedelta(0):
         raise InvalidLeadDaysError("an event needs a positive duration")
     clock = _tz(tz)
     found = (
-        (DeadlineKind.PLAN_EXPIRY, status.plan_expiry),
+        (DeadlineKind.PLAN_EXPIRY, status.plan_expiry if plan_expiry else None),
         (DeadlineKind.ACTIVITY_DEADLINE, status.activity_deadline),
         (DeadlineKind.LOSS_DATE, status.loss_date),
         (DeadlineKind.FUNDED_UNTIL, status.runway.funded_until),

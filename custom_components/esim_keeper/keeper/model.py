@@ -120,6 +120,20 @@ class PlanRules:
     def currency(self) -> str:
         return self.renewal_cost.currency
 
+    @property
+    def free(self) -> bool:
+        """Whether keeping the number costs nothing (Google Voice, giffgaff)."""
+        return self.renewal_cost.amount == 0
+
+    @property
+    def dated(self) -> bool:
+        """Whether the plan's expiry means anything to the user.
+
+        A free plan kept alive by use alone has no real expiry: its cycle only stands for "no paid
+        plan" (the ten-year cycle of the Google Voice preset), so showing it would mislead.
+        """
+        return not (self.free and self.activity_days is not None)
+
 
 @dataclass(frozen=True, slots=True)
 class LineSnapshot:
