@@ -175,7 +175,7 @@ def line_key(obj: object, field_name: str, position: int) -> tuple[str, str]:
         value = obj.get(field_name)
         if isinstance(value, str) and value.isprintable() and 0 < len(value) <= 128:
             digits = sum(char.isdigit() for char in value)
-            shown = mask_number(value) if is_number_like(value) and digits >= 7 else value[:64]
+            shown = mask_number(value) if digits >= 7 and is_number_like(value) else value[:64]
             return value, shown
     return f"#{position}", f"#{position}"
 

@@ -36,6 +36,7 @@ from ._http import (
     parse_instant,
     parse_money,
 )
+from ._memo import ParseMemo
 from .base import (
     REQUEST_TIMEOUT,
     AccountData,
@@ -115,6 +116,7 @@ class HttpBridgeProvider:
         self._page_size = page_size
         self._poll_timeout = poll_timeout
         self._skipped = SkippedLines("bridge")
+        self._memo: ParseMemo[LineSnapshot] = ParseMemo()
         self._tz: ZoneInfo = zone(timezone)
         self.capabilities = DEFAULT_CAPABILITIES
 
@@ -162,6 +164,7 @@ class HttpBridgeProvider:
         seen: set[str] = set()
         cursors: set[str] = set()
         self._skipped.start()
+        self._memo.start()
         cursor: str | None = None
         position = 0
         for _ in range(MAX_PAGES):
@@ -184,7 +187,7 @@ class HttpBridgeProvider:
                     raise InvalidResponseError(f"line {shown!r} listed twice")
                 seen.add(key)
                 try:
-                    line = self._line(item)
+                    line = self._memo.parse(item, self._line)
                 except InvalidResponseError as err:
                     self._skipped.add(shown, err)
                     continue
