@@ -124,8 +124,9 @@ def deadline_events(
     """The calendar events of one line: plan expiry, activity deadline, loss date, funded-until.
 
     Unknown dates are skipped, and the plan expiry when ``plan_expiry`` is False (a plan whose
-    expiry means nothing: ``PlanRules.dated``). Funded-until is shown whenever known, even on the plan expiry
-    (that means "no renewal is paid"). Events are sorted by time, the most final kind last.
+    expiry means nothing: ``PlanRules.dated``). Funded-until is shown whenever known, even on
+    the plan expiry (that means "no renewal is paid"). Events are sorted by time, the most final
+    kind last.
     """
     if not isinstance(duration, timedelta) or duration <= timedelta(0):
         raise InvalidLeadDaysError("an event needs a positive duration")
