@@ -1,10 +1,19 @@
-"""Assist intents: a number's balance and keep-alive deadline, answered in English or Chinese.
+"""Assist intents: what users ask about their numbers, answered in English or Chinese.
+
+Questions: a number's balance, its keep-alive deadline, its plan expiry, what it cost this year;
+which numbers need attention; and "I used Ultra today", which records activity as the
+``record_activity`` action does.
 
 Home Assistant's own HassGetState reads a timestamp sensor back as "2027-01-07T08:00:00+00:00" and
 finds a sensor only when the question repeats the entity's name exactly, in the language the
 entities were named in. Our sentences (sentences/<language>/esim_keeper.yaml, installed into
-<config>/custom_sentences/ at start-up) name the number instead — its device name — and these
-handlers answer with the date in the user's time zone and the days left.
+<config>/custom_sentences/ at start-up) name the number instead — its device name.
+
+Every word of the answers lives in those files, not here: a handler finds the facts and puts them
+in the response's speech slots (``answers``: a list of plain, JSON-safe items with a ``kind``), and
+leaves the speech empty, so Home Assistant's default agent renders the sentence file's
+``responses`` template for the intent with them. Callers without a sentence file (the intent API,
+an LLM agent) get the same template rendered here, from the file we ship.
 
 Our sentences use a wildcard for the number's name, and custom sentences win over built-in ones. So
 that "what is the checking balance" still reaches a bank's "Checking balance" sensor, a name that is
@@ -14,61 +23,73 @@ not one of our numbers is answered the way HassGetState answers it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 import re
 from typing import Any
 
 from homeassistant.components.homeassistant.exposed_entities import async_should_expose
 from homeassistant.core import HomeAssistant, State
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
     entity_registry as er,
     intent,
 )
-from homeassistant.helpers.template import TemplateState
-from homeassistant.util import dt as dt_util, language as language_util
+from homeassistant.helpers.template import Template, TemplateState
+from homeassistant.util import dt as dt_util, language as language_util, yaml as yaml_util
 import voluptuous as vol
 
 from .const import DOMAIN
 from .coordinator import EsimKeeperConfigEntry, NumberData
+from .history import Verification
+from .keeper.model import LineState, StatusReason
 from .keeper.money import Money
+from .spending import paid_spends, plan_spends
 
 INTENT_BALANCE = "EsimKeeperBalance"
 INTENT_DEADLINE = "EsimKeeperDeadline"
+INTENT_EXPIRY = "EsimKeeperExpiry"
+INTENT_SPENT = "EsimKeeperSpent"
+INTENT_USED = "EsimKeeperUsed"
+INTENT_ATTENTION = "EsimKeeperAttention"
 SLOT_NUMBER = "number"  # the number's name as spoken (a wildcard)
 SLOT_WORD = "word"  # what the user called the value: "balance", "保号截止日"...
+SLOT_ANSWERS = "answers"  # the speech slot the sentence files' responses read
 
 EN, ZH = "en", "zh-Hans"
+# The sentence folder of each answer language: zh-Hans is served by Home Assistant's zh-CN intents.
+_SENTENCE_FOLDERS = {EN: "en", ZH: "zh-CN"}
+_SENTENCES = Path(__file__).parent / "sentences"
+_CONVERSATION = "conversation"  # the default agent's platform: it renders the responses itself
+_RESPONSES_KEY = f"{DOMAIN}_responses"
 
-_EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_EN_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_ZH_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
-_ZH_CURRENCIES = {"USD": "美元", "CNY": "元", "EUR": "欧元", "GBP": "英镑", "HKD": "港币"}
-
-# Words around a spoken name that are not part of it: "the Ultra line", "我的 Ultra 号码".
+# Words around a spoken name that are not part of it: "the Ultra line", "我的 Ultra 号码",
+# "I used Ultra today" (a wildcard may take the optional word after it).
 _LEADING = ("the", "my", "our", "我的", "我")
-_TRAILING = ("line", "number", "phone", "sim", "esim", "号码", "这个号", "的")
+_TRAILING = ("line", "number", "phone", "plan", "sim", "esim", "today", "号码", "这个号", "的")
+
+# A number needs attention for these reasons; other reasons (ok, renewal_covered, autopay_due)
+# take care of themselves.
+_FINE = frozenset({StatusReason.OK, StatusReason.RENEWAL_COVERED, StatusReason.AUTOPAY_DUE})
+
+type Answer = dict[str, Any]
 
 
 async def async_setup_intents(hass: HomeAssistant) -> None:
     """Register our intents (Home Assistant's intent platform hook; safe to call twice)."""
     registered = {handler.intent_type for handler in intent.async_get(hass)}
-    for handler in (BalanceIntentHandler(), DeadlineIntentHandler()):
+    handlers: tuple[intent.IntentHandler, ...] = (
+        BalanceIntentHandler(),
+        DeadlineIntentHandler(),
+        ExpiryIntentHandler(),
+        SpentIntentHandler(),
+        UsedIntentHandler(),
+        AttentionIntentHandler(),
+    )
+    for handler in handlers:
         if handler.intent_type not in registered:
             intent.async_register(hass, handler)
 
@@ -111,15 +132,17 @@ def _spoken_candidates(spoken: str) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class Number:
-    """One of our numbers as Assist sees it: its name, data, and the sensor asked about."""
+    """One of our numbers as Assist sees it: its name, data, and the entities asked about."""
 
     name: str
     data: NumberData | None  # None: not available (the last poll failed or lost it)
-    entity_id: str | None
+    entity_ids: tuple[str, ...]  # the entities whose exposure lets Assist talk about it
+    entry: EsimKeeperConfigEntry
+    subentry_id: str
 
 
-def our_numbers(hass: HomeAssistant, key: str) -> list[Number]:
-    """Every number of every loaded account, with its ``key`` sensor (e.g. "balance")."""
+def our_numbers(hass: HomeAssistant, keys: tuple[tuple[str, str], ...]) -> list[Number]:
+    """Every number of every loaded account, with its entities of ``keys`` ((platform, key))."""
     devices = dr.async_get(hass)
     entities = er.async_get(hass)
     numbers: list[Number] = []
@@ -130,13 +153,17 @@ def our_numbers(hass: HomeAssistant, key: str) -> list[Number]:
             device = devices.async_get_device_by_identifier((DOMAIN, subentry_id), entry.entry_id)
             name = (device.name_by_user or device.name) if device else None
             data = coordinator.data.numbers.get(subentry_id) if coordinator.data else None
+            entity_ids = (
+                entities.async_get_entity_id(platform, DOMAIN, f"{subentry_id}_{key}")
+                for platform, key in keys
+            )
             numbers.append(
                 Number(
                     name=name or config.name,
                     data=data if coordinator.last_update_success else None,
-                    entity_id=entities.async_get_entity_id(
-                        "sensor", DOMAIN, f"{subentry_id}_{key}"
-                    ),
+                    entity_ids=tuple(e for e in entity_ids if e is not None),
+                    entry=entry,
+                    subentry_id=subentry_id,
                 )
             )
     return numbers
@@ -145,34 +172,63 @@ def our_numbers(hass: HomeAssistant, key: str) -> list[Number]:
 def _exposed(intent_obj: intent.Intent, number: Number) -> bool:
     if intent_obj.assistant is None:  # not asked through an assistant (e.g. the intent API)
         return True
-    return number.entity_id is not None and async_should_expose(
-        intent_obj.hass, intent_obj.assistant, number.entity_id
+    return any(
+        async_should_expose(intent_obj.hass, intent_obj.assistant, entity_id)
+        for entity_id in number.entity_ids
     )
 
 
-def _join(names: list[str], lang: str) -> str:
-    if lang == ZH:
-        return "、".join(names)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+def spoken_money(money: Money) -> dict[str, Any]:
+    """An amount for the answer templates: whole amounts without decimals ("3"), others with at
+    least two ("3.50"); the sign apart ("minus 1.50 dollars")."""
+    amount = abs(money.amount)
+    if amount == amount.to_integral_value():
+        text = str(amount.quantize(Decimal(1)))
+    elif int(amount.as_tuple().exponent) > -2:
+        text = str(amount.quantize(Decimal("0.01")))
+    else:
+        text = str(amount)
+    return {"amount": text, "negative": money.amount < 0, "currency": money.currency}
 
 
-def spoken_money(money: Money, lang: str) -> str:
-    """An amount as it is said: "$10.00" / "10.00 美元"; at least two decimals."""
-    amount = money.amount
-    if int(amount.as_tuple().exponent) > -2:
-        amount = amount.quantize(Decimal("0.01"))
-    if lang == ZH:
-        return f"{amount} {_ZH_CURRENCIES.get(money.currency, money.currency)}"
-    if money.currency == "USD":
-        return f"-${-amount}" if amount < 0 else f"${amount}"
-    return f"{amount} {money.currency}"
+def spoken_day(instant: datetime) -> dict[str, Any]:
+    """A day for the answer templates, in the user's time zone: its year (only when it is not
+    this year), month, day, and the days from today (negative when past)."""
+    day = dt_util.as_local(instant).date()
+    today = dt_util.now().date()
+    return {
+        "year": day.year if day.year != today.year else None,
+        "month": day.month,
+        "day": day.day,
+        "days": (day - today).days,
+    }
 
 
-def spoken_date(day: date, lang: str) -> str:
-    """A date as it is said: "Thursday, January 7, 2027" / "2027年1月7日（星期四）"."""
-    if lang == ZH:
-        return f"{day.year}年{day.month}月{day.day}日（{_ZH_WEEKDAYS[day.weekday()]}）"
-    return f"{_EN_WEEKDAYS[day.weekday()]}, {_EN_MONTHS[day.month - 1]} {day.day}, {day.year}"
+def _load_responses() -> dict[str, dict[str, str]]:
+    """{sentence folder: {intent: template}} from the sentence files we ship (executor)."""
+    responses: dict[str, dict[str, str]] = {}
+    for folder in _SENTENCE_FOLDERS.values():
+        content = yaml_util.load_yaml_dict(_SENTENCES / folder / f"{DOMAIN}.yaml")
+        intents = content["responses"]["intents"]
+        responses[folder] = {name: str(item["default"]) for name, item in intents.items()}
+    return responses
+
+
+async def _async_speak(
+    intent_obj: intent.Intent, response: intent.IntentResponse, answers: list[Answer]
+) -> intent.IntentResponse:
+    """Hand the answers to the sentence file's response template (see the module's docstring)."""
+    response.async_set_speech_slots({SLOT_ANSWERS: answers})
+    if intent_obj.platform == _CONVERSATION:
+        return response  # the default agent renders the template of the file it loaded
+    hass = intent_obj.hass
+    if (responses := hass.data.get(_RESPONSES_KEY)) is None:
+        responses = hass.data[_RESPONSES_KEY] = await hass.async_add_executor_job(_load_responses)
+    folder = _SENTENCE_FOLDERS[answer_language(intent_obj.language)]
+    template = Template(responses[folder][intent_obj.intent_type], hass)
+    speech = template.async_render({"slots": {SLOT_ANSWERS: answers}}, parse_result=False)
+    response.async_set_speech(" ".join(str(speech).split()))  # as the default agent does
+    return response
 
 
 _SLOT_SCHEMA: dict[Any, Any] = {
@@ -182,63 +238,47 @@ _SLOT_SCHEMA: dict[Any, Any] = {
 
 
 class _NumberIntentHandler(intent.IntentHandler):
-    """Finds the number that was named, then lets the subclass say something about it."""
+    """Finds the number that was named, then lets the subclass answer about it."""
 
-    key: str  # the sensor asked about
-    what: tuple[str, str]  # what it is called (English, Chinese), in "not exposed" answers
+    keys: tuple[tuple[str, str], ...]  # the entities whose exposure allows the question
+    what: str  # what was asked, in "not exposed" answers
+    response_type = intent.IntentResponseType.QUERY_ANSWER
     slot_schema = _SLOT_SCHEMA
 
-    def answer(self, number: Number, data: NumberData, lang: str) -> str:
+    async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
         raise NotImplementedError
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         slots = self.async_validate_slots(intent_obj.slots)
         spoken: str = slots[SLOT_NUMBER]["value"]
-        lang = answer_language(intent_obj.language)
-        numbers = our_numbers(intent_obj.hass, self.key)
+        numbers = our_numbers(intent_obj.hass, self.keys)
         candidates = _spoken_candidates(spoken)
         named = [n for n in numbers if _normalize(n.name) in candidates]
         response = intent_obj.create_response()
         if not named:
             word = slots.get(SLOT_WORD, {}).get("text") or slots.get(SLOT_WORD, {}).get("value")
             if word and (state := _other_entity(intent_obj, spoken, str(word))) is not None:
-                return _get_state_answer(intent_obj, response, state, lang)
+                response.response_type = intent.IntentResponseType.QUERY_ANSWER
+                response.async_set_states([state])
+                value = TemplateState(intent_obj.hass, state).state_with_unit
+                found: Answer = {"kind": "state", "name": state.name, "value": value}
+                return await _async_speak(intent_obj, response, [found])
             known = [n.name for n in numbers if _exposed(intent_obj, n)]
-            response.async_set_error(
-                intent.IntentResponseErrorCode.NO_VALID_TARGETS, _unknown(spoken, known, lang)
-            )
-            return response
-        response.response_type = intent.IntentResponseType.QUERY_ANSWER
-        answers: list[str] = []
+            # An error without speech: the template says it (async_set_error would speak).
+            response.response_type = intent.IntentResponseType.ERROR
+            response.error_code = intent.IntentResponseErrorCode.NO_VALID_TARGETS
+            unknown: Answer = {"kind": "unknown_number", "spoken": spoken, "known": known}
+            return await _async_speak(intent_obj, response, [unknown])
+        response.response_type = self.response_type
+        answers: list[Answer] = []
         for number in named:
             if not _exposed(intent_obj, number):
-                what = self.what[1 if lang == ZH else 0]
-                answers.append(
-                    f"{number.name} 的{what}没有暴露给语音助手。"
-                    if lang == ZH
-                    else f"{number.name}'s {what} is not exposed to Assist."
-                )
+                answers.append({"kind": "not_exposed", "name": number.name, "what": self.what})
             elif number.data is None:
-                answers.append(
-                    f"暂时无法获取 {number.name} 的数据。"
-                    if lang == ZH
-                    else f"I can't get {number.name}'s data right now."
-                )
+                answers.append({"kind": "unavailable", "name": number.name})
             else:
-                answers.append(self.answer(number, number.data, lang))
-        response.async_set_speech(("" if lang == ZH else " ").join(answers))
-        return response
-
-
-def _unknown(spoken: str, known: list[str], lang: str) -> str:
-    if lang == ZH:
-        text = f"没有叫 {spoken} 的号码。"
-        return text + (f"你的号码有：{_join(known, lang)}。" if known else "")
-    text = f"I don't know a number called {spoken}."
-    if not known:
-        return text
-    are = "is" if len(known) == 1 else "are"
-    return f"{text} Your number{'' if len(known) == 1 else 's'} {are} {_join(known, lang)}."
+                answers.append(await self.async_answer(intent_obj, number))
+        return await _async_speak(intent_obj, response, answers)
 
 
 def _other_entity(intent_obj: intent.Intent, spoken: str, word: str) -> State | None:
@@ -256,85 +296,186 @@ def _other_entity(intent_obj: intent.Intent, spoken: str, word: str) -> State | 
     return None
 
 
-def _get_state_answer(
-    intent_obj: intent.Intent, response: intent.IntentResponse, state: State, lang: str
-) -> intent.IntentResponse:
-    """Say what HassGetState says for one entity: "<Name> is <state>" / "<名字>是<状态>"."""
-    value = TemplateState(intent_obj.hass, state).state_with_unit
-    name = state.name
-    response.response_type = intent.IntentResponseType.QUERY_ANSWER
-    response.async_set_states([state])
-    response.async_set_speech(
-        f"{name}是{value}" if lang == ZH else f"{name[:1].upper()}{name[1:]} is {value}"
-    )
-    return response
+def _data(number: Number) -> NumberData:
+    assert number.data is not None  # checked by the caller
+    return number.data
 
 
 class BalanceIntentHandler(_NumberIntentHandler):
     """Answers "What is the Ultra balance?" / "Ultra 余额是多少"."""
 
     intent_type = INTENT_BALANCE
-    key = "balance"
-    what = ("balance", "余额")
+    keys = (("sensor", "balance"),)
+    what = "balance"
 
-    def answer(self, number: Number, data: NumberData, lang: str) -> str:
+    async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        data = _data(number)
         balance = data.snapshot.balance
-        if balance is None:
-            return (
-                f"暂时不知道 {number.name} 的余额。"
-                if lang == ZH
-                else f"I don't know {number.name}'s balance yet."
-            )
-        text = (
-            f"{number.name} 的余额是 {spoken_money(balance, lang)}。"
-            if lang == ZH
-            else f"{number.name}'s balance is {spoken_money(balance, lang)}."
-        )
         status = data.status
-        if status.balance_covers_renewal is None or status.next_renewal_cost.amount <= 0:
-            return text
-        cost = spoken_money(status.next_renewal_cost, lang)
-        if lang == ZH:
-            return (
-                text
-                + ("够" if status.balance_covers_renewal else "不够")
-                + f"支付下次续费（{cost}）。"
-            )
-        if status.balance_covers_renewal:
-            return f"{text} That covers the next renewal of {cost}."
-        return f"{text} That is not enough for the next renewal of {cost}."
+        covers = status.balance_covers_renewal
+        if balance is None or status.next_renewal_cost.amount <= 0:
+            covers = None
+        return {
+            "kind": "balance",
+            "name": number.name,
+            "balance": None if balance is None else spoken_money(balance),
+            "covers": covers,
+            "cost": spoken_money(status.next_renewal_cost),
+        }
 
 
 class DeadlineIntentHandler(_NumberIntentHandler):
     """Answers "When is the Ultra keep-alive deadline?" / "Ultra 的保号截止日是什么时候"."""
 
     intent_type = INTENT_DEADLINE
-    key = "keep_alive_deadline"
-    what = ("keep-alive deadline", "保号截止日")
+    keys = (("sensor", "keep_alive_deadline"),)
+    what = "deadline"
 
-    def answer(self, number: Number, data: NumberData, lang: str) -> str:
-        deadline = data.status.keep_alive_deadline
-        name = number.name
-        if deadline is None:
-            return (
-                f"暂时不知道 {name} 的保号截止日。"
-                if lang == ZH
-                else f"I don't know {name}'s keep-alive deadline yet."
-            )
-        day = dt_util.as_local(deadline).date()
-        days = (day - dt_util.now().date()).days
-        when = spoken_date(day, lang)
-        if lang == ZH:
-            if days > 0:
-                return f"{name} 的保号截止日是 {when}，还有 {days} 天。"
-            if days == 0:
-                return f"{name} 的保号截止日就是今天，{when}。"
-            return f"{name} 的保号截止日是 {when}，已经过了 {-days} 天。"
-        if days > 1:
-            return f"{name} must be kept alive by {when} — {days} days from now."
-        if days == 1:
-            return f"{name} must be kept alive by {when} — that is tomorrow."
-        if days == 0:
-            return f"{name} must be kept alive today, {when}."
-        ago = "yesterday" if days == -1 else f"{-days} days ago"
-        return f"{name}'s keep-alive deadline was {when} — {ago}."
+    async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        deadline = _data(number).status.keep_alive_deadline
+        when = None if deadline is None else spoken_day(deadline)
+        return {"kind": "deadline", "name": number.name, "when": when}
+
+
+def _is_free(data: NumberData) -> bool:
+    """A number without a paid plan (Google Voice): only its activity rule keeps it."""
+    plan = data.config.plan
+    return plan.renewal_cost.amount == 0 and plan.activity_days is not None
+
+
+class ExpiryIntentHandler(_NumberIntentHandler):
+    """Answers "When does Ultra expire?" / "Ultra 的套餐什么时候到期" (the plan's expiry, not the
+    keep-alive deadline; a free number says it has none, and gives its deadline)."""
+
+    intent_type = INTENT_EXPIRY
+    keys = (("sensor", "plan_expiry"), ("sensor", "keep_alive_deadline"))
+    what = "expiry"
+
+    async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        status = _data(number).status
+        deadline = status.keep_alive_deadline
+        return {
+            "kind": "expiry",
+            "name": number.name,
+            "free": _is_free(_data(number)),
+            "when": None if status.plan_expiry is None else spoken_day(status.plan_expiry),
+            "deadline": None if deadline is None else spoken_day(deadline),
+        }
+
+
+def _totals(amounts: list[Money]) -> list[dict[str, Any]]:
+    """One spoken total per currency, sorted by currency."""
+    sums: dict[str, Decimal] = {}
+    for money in amounts:
+        sums[money.currency] = sums.get(money.currency, Decimal(0)) + money.amount
+    return [spoken_money(Money(sums[code], code)) for code in sorted(sums)]
+
+
+class SpentIntentHandler(_NumberIntentHandler):
+    """Answers "How much did Ultra cost this year?" / "Ultra 今年花了多少钱".
+
+    Only confirmed money counts, as in the spending statistics (spending.py): charges the carrier
+    confirmed and payments the user recorded, in the plan's currency, and what the user paid in
+    their own currency where a payment recorded it. "This year" is the calendar year in Home
+    Assistant's time zone.
+    """
+
+    intent_type = INTENT_SPENT
+    keys = (("sensor", "balance"), ("sensor", "last_renewal"))
+    what = "spent"
+
+    async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        records = number.entry.runtime_data.renewals.history.records(number.subentry_id)
+        year = dt_util.now().year
+        plan = [s for s in plan_spends(records) if dt_util.as_local(s.at).year == year]
+        paid = [s for s in paid_spends(records) if dt_util.as_local(s.at).year == year]
+        return {
+            "kind": "spent",
+            "name": number.name,
+            "year": year,
+            "plan": _totals([s.amount for s in plan]),
+            "paid": _totals([s.amount for s in paid]),
+            "count": len(plan),
+            "paid_count": len(paid),
+        }
+
+
+class UsedIntentHandler(_NumberIntentHandler):
+    """Records "I used Ultra today" / "我今天用过Ultra": the ``record_activity`` action's path
+    (hand_kept.HandKept.async_record_activity). A number whose carrier reports activity itself
+    is refused, as the action refuses it."""
+
+    intent_type = INTENT_USED
+    keys = (("button", "record_activity"), ("sensor", "keep_alive_deadline"))
+    what = "used"
+    response_type = intent.IntentResponseType.ACTION_DONE
+
+    async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        engine = number.entry.runtime_data.renewals
+        try:
+            await engine.hand_kept.async_record_activity(number.subentry_id)
+        except ServiceValidationError:
+            return {"kind": "activity_unsupported", "name": number.name}
+        data = engine.coordinator.data
+        after = data.numbers.get(number.subentry_id) if data else None
+        deadline = after.status.keep_alive_deadline if after else None
+        return {
+            "kind": "used",
+            "name": number.name,
+            "deadline": None if deadline is None else spoken_day(deadline),
+        }
+
+
+def _reasons(number: Number, data: NumberData) -> list[str]:
+    """Why a number needs attention (reason codes the templates put in words); empty: it does
+    not."""
+    status = data.status
+    reasons: list[str] = []
+    if status.reason not in _FINE:
+        reasons.append(status.reason.value)
+    elif status.state is LineState.UNKNOWN:
+        reasons.append("unknown")
+    history = number.entry.runtime_data.renewals.history
+    records = history.records(number.subentry_id)
+    if any(r.verification is Verification.UNVERIFIED for r in records):
+        reasons.append("unverified")
+    if history.unresolved(number.subentry_id):
+        reasons.append("payment_unknown")
+    return reasons
+
+
+class AttentionIntentHandler(intent.IntentHandler):
+    """Answers "Which numbers need attention?" / "哪些号码需要处理": every exposed number whose
+    status is not fine, with the reasons and its keep-alive deadline, soonest first."""
+
+    intent_type = INTENT_ATTENTION
+    keys = (("sensor", "status"), ("sensor", "status_reason"))
+
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        numbers = [n for n in our_numbers(intent_obj.hass, self.keys) if _exposed(intent_obj, n)]
+        response = intent_obj.create_response()
+        response.response_type = intent.IntentResponseType.QUERY_ANSWER
+        if not numbers:
+            return await _async_speak(intent_obj, response, [{"kind": "no_numbers"}])
+        # Soonest deadline first; numbers already lost (nothing to do) and unknown ones last.
+        found: list[tuple[tuple[bool, datetime], Answer]] = []
+        never = datetime.max.replace(tzinfo=dt_util.UTC)
+        for number in numbers:
+            if number.data is None:
+                unknown: Answer = {"name": number.name, "reasons": ["unknown"], "deadline": None}
+                found.append(((True, never), unknown))
+                continue
+            if reasons := _reasons(number, number.data):
+                status = number.data.status
+                lost = status.state is LineState.LOST
+                deadline = None if lost else status.keep_alive_deadline
+                item: Answer = {
+                    "name": number.name,
+                    "reasons": reasons,
+                    "deadline": None if deadline is None else spoken_day(deadline),
+                }
+                found.append(((lost, deadline or never), item))
+        found.sort(key=lambda pair: pair[0])
+        listed = [item for _, item in found]
+        answer = {"kind": "attention", "numbers": listed, "total": len(listed)}
+        return await _async_speak(intent_obj, response, [answer])

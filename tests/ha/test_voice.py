@@ -1,4 +1,5 @@
-"""Voice (issue 7): Assist answers a number's balance and keep-alive deadline, in English and
+"""Voice (issues 7 and 18): Assist answers a number's balance, keep-alive deadline, plan expiry and
+spending this year, which numbers need attention, and records "I used Ultra today", in English and
 Chinese, through Home Assistant's own conversation agent and the sentences we install.
 
 Two Manual numbers, in Shanghai, on Thursday 26 November 2026 at 08:00:
@@ -12,7 +13,7 @@ Two Manual numbers, in Shanghai, on Thursday 26 November 2026 at 08:00:
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 import logging
 from pathlib import Path
@@ -33,18 +34,93 @@ from pytest_homeassistant_custom_component.typing import (
 
 from custom_components.esim_keeper.const import DOMAIN
 from custom_components.esim_keeper.coordinator import EsimKeeperConfigEntry
+from custom_components.esim_keeper.history import Verification
 from custom_components.esim_keeper.installer import shipped_files
 from custom_components.esim_keeper.intent import (
+    INTENT_ATTENTION,
     INTENT_BALANCE,
     INTENT_DEADLINE,
+    INTENT_EXPIRY,
+    INTENT_SPENT,
+    INTENT_USED,
     answer_language,
     async_setup_intents,
-    spoken_date,
+    spoken_day,
     spoken_money,
 )
+from custom_components.esim_keeper.keeper.model import LineState, StatusReason
 from custom_components.esim_keeper.keeper.money import Money
 
 from .accounts import manual_account, manual_ledger
+
+# --- What users actually say (written before the sentences; every one is tested below) --------
+# {N} is the number's name as spoken.
+PHRASINGS_EN: dict[str, tuple[str, ...]] = {
+    "attention": (
+        "Which numbers need attention?",
+        "which of my numbers need attention",
+        "do any of my numbers need attention",
+        "are any of my numbers at risk",
+        "is anything wrong with my numbers",
+        "what needs my attention",
+        "how are my numbers doing",
+    ),
+    "expiry": (
+        "When does {N} expire?",
+        "when does the {N} plan expire",
+        "when does {N}'s plan expire",
+        "what is the {N} plan expiry",
+        "when is the {N} expiry date",
+    ),
+    "spent": (
+        "How much did {N} cost this year?",
+        "how much has {N} cost me this year",
+        "what did {N} cost this year",
+        "how much did I spend on {N} this year",
+        "how much have I paid for {N} this year",
+    ),
+    "used": (
+        "I used {N} today",
+        "I just used {N}",
+        "I made a call on {N}",
+        "I sent a text from {N} today",
+        "mark {N} as used",
+    ),
+}
+PHRASINGS_ZH: dict[str, tuple[str, ...]] = {
+    "attention": (
+        "哪些号码需要处理",
+        "哪个号码需要处理",
+        "有没有号码需要处理",
+        "有号码要处理吗",
+        "哪些号码有问题",
+        "我的号码都正常吗",
+        "号码有什么要注意的吗",
+    ),
+    "expiry": (
+        "{N}什么时候到期",
+        "{N}的套餐什么时候到期",
+        "{N}套餐到期日是哪天",
+        "{N}的套餐到期日是几号",
+        "查一下{N}的套餐到期日",
+    ),
+    "spent": (
+        "{N}今年花了多少钱",
+        "今年{N}花了多少钱",
+        "{N}今年一共花了多少",
+        "我今年在{N}上花了多少钱",
+        "{N}今年交了多少钱",
+    ),
+    "used": (
+        "我今天用过{N}",
+        "我今天用了{N}",
+        "{N}今天用过了",
+        "我刚用{N}打了电话",
+        "我今天用{N}发了短信",
+        "记一下{N}今天用过",
+    ),
+}
+
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 READ = "2026-11-26T00:00:00+00:00"
@@ -100,10 +176,10 @@ async def _ask(hass: HomeAssistant, text: str, language: str) -> tuple[str, str]
     return response["response_type"], response["speech"]["plain"]["speech"]
 
 
-ULTRA_BALANCE_EN = "Ultra's balance is $10.00. That covers the next renewal of $3.00."
-ULTRA_DEADLINE_EN = "Ultra must be kept alive by Thursday, January 7, 2027 — 42 days from now."
-ULTRA_BALANCE_ZH = "Ultra 的余额是 10.00 美元。够支付下次续费（3.00 美元）。"
-ULTRA_DEADLINE_ZH = "Ultra 的保号截止日是 2027年1月7日（星期四），还有 42 天。"
+ULTRA_BALANCE_EN = "Ultra's balance is 10 dollars. That covers the next renewal of 3 dollars."
+ULTRA_DEADLINE_EN = "Ultra's keep-alive deadline is January 7, 2027, in 42 days."
+ULTRA_BALANCE_ZH = "Ultra 的余额是 10 美元，够付下次续费的 3 美元。"
+ULTRA_DEADLINE_ZH = "Ultra 的保号截止日是2027年1月7日，还有42天。"
 
 
 @pytest.mark.parametrize(
@@ -117,10 +193,10 @@ ULTRA_DEADLINE_ZH = "Ultra 的保号截止日是 2027年1月7日（星期四）�
         ("when is the ultra keep alive deadline", ULTRA_DEADLINE_EN),
         ("When must I keep Ultra alive?", ULTRA_DEADLINE_EN),
         ("when will I lose Ultra", ULTRA_DEADLINE_EN),
-        ("what is the GV balance", "GV's balance is $0.00."),
+        ("what is the GV balance", "GV's balance is 0 dollars."),
         (
             "when is the GV deadline",
-            "GV must be kept alive by Monday, November 30, 2026 — 4 days from now.",
+            "GV's keep-alive deadline is November 30, in 4 days.",
         ),
     ],
 )
@@ -142,7 +218,7 @@ async def test_english_questions(
         ("Ultra保号截止时间是哪天", ULTRA_DEADLINE_ZH),
         ("Ultra什么时候要保号", ULTRA_DEADLINE_ZH),
         ("我的Ultra最晚哪天保号", ULTRA_DEADLINE_ZH),
-        ("GV 的保号期限是几号", "GV 的保号截止日是 2026年11月30日（星期一），还有 4 天。"),
+        ("GV 的保号期限是几号", "GV 的保号截止日是11月30日，还有4天。"),
     ],
 )
 async def test_chinese_questions(
@@ -312,7 +388,7 @@ async def test_numbers_that_are_not_exposed(hass: HomeAssistant, tmp_path: Path)
     )
     assert await _ask(hass, "Ultra 的保号截止日是什么时候", "zh-Hans") == (
         "query_answer",
-        "Ultra 的保号截止日没有暴露给语音助手。",
+        "Ultra 的保号截止日没有公开给语音助手。",
     )
     # Only numbers whose sensor is exposed are offered.
     assert await _ask(hass, "what is the Mint balance", "en") == (
@@ -340,7 +416,7 @@ async def test_a_renamed_device_and_two_numbers_of_one_name(
     assert (await _ask(hass, "what is the Google balance", "en"))[1].startswith("Google's balance")
     devices.async_update_device(gv.id, name_by_user="ULTRA")
     kind, speech = await _ask(hass, "what is the Ultra balance", "en")
-    assert (kind, speech) == ("query_answer", f"{ULTRA_BALANCE_EN} ULTRA's balance is $0.00.")
+    assert (kind, speech) == ("query_answer", f"{ULTRA_BALANCE_EN} ULTRA's balance is 0 dollars.")
 
 
 async def test_deadline_today_tomorrow_and_past(
@@ -349,20 +425,20 @@ async def test_deadline_today_tomorrow_and_past(
     await _start(hass, tmp_path, "en")
     expected = {
         datetime(2026, 11, 29, 9, tzinfo=SHANGHAI): (
-            "GV must be kept alive by Monday, November 30, 2026 — that is tomorrow.",
-            "GV 的保号截止日是 2026年11月30日（星期一），还有 1 天。",
+            "GV's keep-alive deadline is tomorrow, November 30.",
+            "GV 的保号截止日是11月30日，就是明天。",
         ),
         datetime(2026, 11, 30, 9, tzinfo=SHANGHAI): (
-            "GV must be kept alive today, Monday, November 30, 2026.",
-            "GV 的保号截止日就是今天，2026年11月30日（星期一）。",
+            "GV's keep-alive deadline is today, November 30.",
+            "GV 的保号截止日是11月30日，就是今天。",
         ),
         datetime(2026, 12, 1, 9, tzinfo=SHANGHAI): (
-            "GV's keep-alive deadline was Monday, November 30, 2026 — yesterday.",
-            "GV 的保号截止日是 2026年11月30日（星期一），已经过了 1 天。",
+            "GV's keep-alive deadline was yesterday, November 30.",
+            "GV 的保号截止日是11月30日，就是昨天。",
         ),
         datetime(2026, 12, 3, 9, tzinfo=SHANGHAI): (
-            "GV's keep-alive deadline was Monday, November 30, 2026 — 3 days ago.",
-            "GV 的保号截止日是 2026年11月30日（星期一），已经过了 3 天。",
+            "GV's keep-alive deadline was November 30, 3 days ago.",
+            "GV 的保号截止日是11月30日，已经过了3天。",
         ),
     }
     for when, (english, chinese) in expected.items():
@@ -387,10 +463,10 @@ async def test_unknown_values_and_an_account_that_cannot_be_reached(
     short = replace(ultra, status=replace(ultra.status, balance_covers_renewal=False))
     coordinator.data = replace(state, numbers={**state.numbers, "sub-0111": short})
     assert (await _ask(hass, "what is the Ultra balance", "en"))[1] == (
-        "Ultra's balance is $10.00. That is not enough for the next renewal of $3.00."
+        "Ultra's balance is 10 dollars. That is not enough for the next renewal of 3 dollars."
     )
     assert (await _ask(hass, "Ultra余额是多少", "zh-Hans"))[1] == (
-        "Ultra 的余额是 10.00 美元。不够支付下次续费（3.00 美元）。"
+        "Ultra 的余额是 10 美元，不够付下次续费的 3 美元。"
     )
     coordinator.data = replace(state, numbers={**state.numbers, "sub-0111": unknown})
     assert (await _ask(hass, "what is the Ultra balance", "en"))[1] == (
@@ -433,14 +509,23 @@ async def test_the_intent_api_answers_without_an_assistant(
     assert response.speech["plain"]["speech"] == ULTRA_BALANCE_EN
 
 
-def test_spoken_money_and_dates() -> None:
-    assert spoken_money(Money(Decimal("10"), "USD"), "en") == "$10.00"
-    assert spoken_money(Money(Decimal("-1.5"), "USD"), "en") == "-$1.50"
-    assert spoken_money(Money(Decimal("2.125"), "EUR"), "en") == "2.125 EUR"
-    assert spoken_money(Money(Decimal("88"), "CNY"), "zh-Hans") == "88.00 元"
-    assert spoken_money(Money(Decimal("5"), "JPY"), "zh-Hans") == "5.00 JPY"
-    assert spoken_date(date(2027, 1, 7), "en") == "Thursday, January 7, 2027"
-    assert spoken_date(date(2027, 1, 10), "zh-Hans") == "2027年1月10日（星期日）"
+def test_spoken_money_and_days() -> None:
+    assert spoken_money(Money(Decimal("10.00"), "USD")) == {
+        "amount": "10",
+        "negative": False,
+        "currency": "USD",
+    }
+    assert spoken_money(Money(Decimal("-1.5"), "USD"))["amount"] == "1.50"
+    assert spoken_money(Money(Decimal("-1.5"), "USD"))["negative"] is True
+    assert spoken_money(Money(Decimal("2.125"), "EUR"))["amount"] == "2.125"
+    assert spoken_day(datetime(2026, 12, 15, 1, tzinfo=SHANGHAI)) == {
+        "year": None,
+        "month": 12,
+        "day": 15,
+        "days": 19,
+    }
+    # The user's time zone decides the day: 16:00 UTC is already the next day in Shanghai.
+    assert spoken_day(datetime(2027, 1, 6, 16, tzinfo=ZoneInfo("UTC")))["day"] == 7
     assert [answer_language(x) for x in ("en-US", "zh-CN", "zh-Hans", "zh", "de")] == [
         "en",
         "zh-Hans",
@@ -448,3 +533,297 @@ def test_spoken_money_and_dates() -> None:
         "zh-Hans",
         "en",
     ]
+
+
+# --- the questions of issue 18 --------------------------------------------------------------------
+# A family's account: "Ultra" and "GV" as above, and "妈妈的Tello" (Tello, 5 USD a month): 1.00 USD,
+# plan expiry 2026-12-01 00:00 New York (13:00 Shanghai, 5 days away), so the balance won't cover
+# the renewal.
+MOM = "妈妈的Tello"
+LAST_YEAR = "2025-06-01T00:00:00+00:00"  # Ultra's last reading, when payments are recorded
+
+
+def _family_entry(ultra_read_at: str = READ) -> MockConfigEntry:
+    return manual_account(
+        (
+            "+12025550111",
+            "Ultra",
+            "ultra_paygo",
+            manual_ledger("10.00", "2026-12-08T08:00:00+00:00", read_at=ultra_read_at),
+        ),
+        (
+            "+12025550112",
+            "GV",
+            "google_voice",
+            manual_ledger(
+                "0", "2035-01-01T08:00:00+00:00", "2026-09-01T07:00:00+00:00", read_at=READ
+            ),
+        ),
+        (
+            "+12025550113",
+            MOM,
+            "tello",
+            manual_ledger("1.00", "2026-12-01T05:00:00+00:00", read_at=READ),
+        ),
+    )
+
+
+async def _start_family(
+    hass: HomeAssistant, tmp_path: Path, language: str, ultra_read_at: str = READ
+) -> None:
+    hass.config.config_dir = str(tmp_path)
+    hass.config.language = language
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    entry = _family_entry(ultra_read_at)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    for item in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
+        async_expose_entity(hass, "conversation", item.entity_id, should_expose=True)
+
+
+ATTENTION_EN = (
+    "2 numbers need attention."
+    " GV: it needs a call or a text soon; keep-alive deadline November 30, in 4 days."
+    " 妈妈的Tello: the balance won't cover the next renewal;"
+    " keep-alive deadline March 1, 2027, in 95 days."
+)
+ATTENTION_ZH = (
+    "有两个号码需要处理。"
+    "GV：要尽快打个电话或发条短信，保号截止日是11月30日，还有4天。"
+    "妈妈的Tello：余额不够下次续费，保号截止日是2027年3月1日，还有95天。"
+)
+ANSWERS_EN = {
+    "attention": ATTENTION_EN,
+    "expiry": "Ultra's plan expires December 8, in 12 days.",
+    "spent": "Ultra has cost nothing this year: no charge or payment is recorded.",
+    "used": "Got it: Ultra was used today."
+    " Its keep-alive deadline is now January 7, 2027, in 42 days.",
+}
+ANSWERS_ZH = {
+    "attention": ATTENTION_ZH,
+    "expiry": "Ultra 的套餐到期日是12月8日，还有12天。",
+    "spent": "Ultra 今年还没花钱：没有已确认的扣款或付款记录。",
+    "used": "好的，已记下 Ultra 今天用过。现在的保号截止日是2027年1月7日，还有42天。",
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [(q, t.replace("{N}", "Ultra")) for q, texts in PHRASINGS_EN.items() for t in texts],
+)
+async def test_english_phrasings(
+    hass: HomeAssistant, tmp_path: Path, question: str, text: str
+) -> None:
+    """Every English phrasing users say is understood and answered."""
+    await _start_family(hass, tmp_path, "en")
+    kind = "action_done" if question == "used" else "query_answer"
+    assert await _ask(hass, text, "en") == (kind, ANSWERS_EN[question])
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [(q, t.replace("{N}", "Ultra")) for q, texts in PHRASINGS_ZH.items() for t in texts],
+)
+async def test_chinese_phrasings(
+    hass: HomeAssistant, tmp_path: Path, question: str, text: str
+) -> None:
+    """Every Chinese phrasing users say is understood and answered."""
+    await _start_family(hass, tmp_path, "zh-Hans")
+    kind = "action_done" if question == "used" else "query_answer"
+    assert await _ask(hass, text, "zh-Hans") == (kind, ANSWERS_ZH[question])
+
+
+async def test_a_number_with_a_chinese_name(hass: HomeAssistant, tmp_path: Path) -> None:
+    await _start_family(hass, tmp_path, "zh-Hans")
+    assert await _ask(hass, "妈妈的Tello什么时候到期", "zh-Hans") == (
+        "query_answer",
+        "妈妈的Tello 的套餐到期日是12月1日，还有5天。",
+    )
+    assert await _ask(hass, "妈妈的tello余额是多少", "zh-Hans") == (
+        "query_answer",
+        "妈妈的Tello 的余额是 1 美元，不够付下次续费的 5 美元。",
+    )
+    assert await _ask(hass, "when does 妈妈的Tello expire", "en") == (
+        "query_answer",
+        "妈妈的Tello's plan expires December 1, in 5 days.",
+    )
+
+
+async def test_a_free_number_has_no_plan_expiry(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Google Voice's "plan expiry" is a placeholder ten years away: the deadline is what counts."""
+    await _start_family(hass, tmp_path, "en")
+    assert await _ask(hass, "when does GV expire", "en") == (
+        "query_answer",
+        "GV is free: it has no plan to expire. Its keep-alive deadline is November 30, in 4 days.",
+    )
+    assert await _ask(hass, "GV什么时候到期", "zh-Hans") == (
+        "query_answer",
+        "GV 是免费号码，没有套餐到期日。保号截止日是11月30日，还有4天。",
+    )
+
+
+async def _pay(hass: HomeAssistant, **data: Any) -> None:
+    ultra = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, "sub-0111"), "manual-entry")
+    assert ultra is not None
+    await hass.services.async_call(
+        DOMAIN, "record_payment", {"device_id": ultra.id, **data}, blocking=True
+    )
+
+
+async def test_what_a_number_cost_this_year(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Confirmed money of this (Shanghai) year only; what was paid in yuan where recorded."""
+    await _start_family(hass, tmp_path, "en", ultra_read_at=LAST_YEAR)
+    # 2025-12-31 17:00 UTC is already 2026 in Shanghai; 15:00 UTC is still 2025.
+    await _pay(hass, amount="3.00", paid_at="2025-12-31T15:00:00+00:00")
+    await _pay(hass, amount="3.00", paid_at="2025-12-31T17:00:00+00:00")
+    await _pay(
+        hass,
+        amount="3.00",
+        paid_at="2026-10-08T10:00:00+00:00",
+        paid_amount="21.50",
+        paid_currency="CNY",
+    )
+    await _pay(hass, amount="3.50", paid_at="2026-11-08T10:00:00+00:00")
+    assert await _ask(hass, "How much did Ultra cost this year?", "en") == (
+        "query_answer",
+        "Ultra cost 9.50 dollars this year, in 3 payments. You paid 21.50 yuan for one of them.",
+    )
+    assert await _ask(hass, "Ultra今年花了多少钱", "zh-Hans") == (
+        "query_answer",
+        "Ultra 今年花了 9.50 美元，共三笔。其中一笔你实际付了 21.50 元。",
+    )
+
+
+async def test_cost_when_every_payment_was_recorded_in_yuan(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    await _start_family(hass, tmp_path, "zh-Hans", ultra_read_at=LAST_YEAR)
+    await _pay(
+        hass, amount="3", paid_at="2026-10-08T10:00:00+00:00", paid_amount="21", paid_currency="CNY"
+    )
+    assert await _ask(hass, "what did Ultra cost this year", "en") == (
+        "query_answer",
+        "Ultra cost 3 dollars this year, in 1 payment. You paid 21 yuan.",
+    )
+    assert await _ask(hass, "我今年在Ultra上花了多少钱", "zh-Hans") == (
+        "query_answer",
+        "Ultra 今年花了 3 美元，共一笔。你实际付了 21 元。",
+    )
+
+
+async def test_i_used_a_number_today(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Recorded as the record_activity action records it: GV's 90-day clock restarts now."""
+    await _start_family(hass, tmp_path, "en")
+    assert await _ask(hass, "I used GV today", "en") == (
+        "action_done",
+        "Got it: GV was used today. Its keep-alive deadline is now February 24, 2027, in 90 days.",
+    )
+    state = hass.states.get("sensor.gv_keep_alive_deadline")
+    assert state is not None
+    assert state.state == "2027-02-24T00:00:00+00:00"  # 08:00 in Shanghai
+    assert await _ask(hass, "我今天用过GV", "zh-Hans") == (
+        "action_done",
+        "好的，已记下 GV 今天用过。现在的保号截止日是2027年2月24日，还有90天。",
+    )
+
+
+async def test_a_carrier_that_reports_use_itself_is_refused(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    await _start_family(hass, tmp_path, "en")
+    entry: EsimKeeperConfigEntry = hass.config_entries.async_get_entry("manual-entry")  # type: ignore[assignment]
+    provider = entry.runtime_data.coordinator.provider
+    provider.capabilities = replace(provider.capabilities, keeps_activity=False)  # type: ignore[misc]
+    before = hass.states.get("sensor.gv_keep_alive_deadline")
+    assert await _ask(hass, "I used GV today", "en") == (
+        "action_done",
+        "GV's carrier reports its use itself, so there is nothing to record.",
+    )
+    assert await _ask(hass, "我今天用过GV", "zh-Hans") == (
+        "action_done",
+        "GV 的使用情况由运营商自动上报，不用手动记录。",
+    )
+    assert hass.states.get("sensor.gv_keep_alive_deadline") == before
+
+
+async def test_attention_when_all_is_fine_and_with_no_numbers(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    await _start(hass, tmp_path, "en", expose=False)
+    assert await _ask(hass, "which numbers need attention", "en") == (
+        "query_answer",
+        "You have no numbers in eSIM Keeper yet.",
+    )
+    assert await _ask(hass, "哪些号码需要处理", "zh-Hans") == (
+        "query_answer",
+        "eSIM Keeper 里还没有号码。",
+    )
+    async_expose_entity(hass, "conversation", "sensor.ultra_status", should_expose=True)
+    assert await _ask(hass, "which numbers need attention", "en") == (
+        "query_answer",
+        "All your numbers are fine: none needs attention.",
+    )
+    assert await _ask(hass, "我的号码都正常吗", "zh-Hans") == (
+        "query_answer",
+        "你的号码都正常，没有需要处理的。",
+    )
+
+
+async def test_attention_names_unverified_and_lost_numbers(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    await _start_family(hass, tmp_path, "en", ultra_read_at=LAST_YEAR)
+    entry: EsimKeeperConfigEntry = hass.config_entries.async_get_entry("manual-entry")  # type: ignore[assignment]
+    coordinator = entry.runtime_data.coordinator
+    state = coordinator.data
+    ultra = state.numbers["sub-0111"]
+    lost = replace(
+        ultra,
+        status=replace(ultra.status, state=LineState.LOST, reason=StatusReason.CARRIER_DELETED),
+    )
+    history = entry.runtime_data.renewals.history
+    await _pay(hass, amount="3.00", paid_at="2026-11-20T10:00:00+00:00")
+    coordinator.data = replace(state, numbers={**state.numbers, "sub-0111": lost})
+    (record,) = history.records("sub-0111")
+    record.verification = Verification.UNVERIFIED
+    kind, speech = await _ask(hass, "which numbers need attention", "en")
+    assert kind == "query_answer"
+    assert speech == (
+        "3 numbers need attention."
+        " GV: it needs a call or a text soon; keep-alive deadline November 30, in 4 days."
+        " 妈妈的Tello: the balance won't cover the next renewal;"
+        " keep-alive deadline March 1, 2027, in 95 days."
+        " Ultra: the number is gone: the carrier took it back;"
+        " a renewal was paid but has not shown on the number yet."
+    )
+    kind, speech = await _ask(hass, "哪些号码有问题", "zh-Hans")
+    assert kind == "query_answer"
+    assert speech == (
+        "有三个号码需要处理。"
+        "GV：要尽快打个电话或发条短信，保号截止日是11月30日，还有4天。"
+        "妈妈的Tello：余额不够下次续费，保号截止日是2027年3月1日，还有95天。"
+        "Ultra：号码已被回收，已付的续费尚未到账。"
+    )
+
+
+async def test_intent_api_renders_the_shipped_answers(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Without the conversation agent (the intent API, an LLM's tool) our template speaks."""
+    await _start_family(hass, tmp_path, "en")
+    for intent_type, slots, language, speech in (
+        (INTENT_ATTENTION, {}, "en", ATTENTION_EN),
+        (INTENT_ATTENTION, {}, "zh-Hans", ATTENTION_ZH),
+        (INTENT_EXPIRY, {"number": {"value": "Ultra"}}, "en", ANSWERS_EN["expiry"]),
+        (INTENT_SPENT, {"number": {"value": "ultra"}}, "zh-Hans", ANSWERS_ZH["spent"]),
+        (INTENT_USED, {"number": {"value": "Ultra"}}, "zh-Hans", ANSWERS_ZH["used"]),
+        (
+            INTENT_EXPIRY,
+            {"number": {"value": "Mint"}},
+            "en",
+            "I don't know a number called Mint. Your numbers are Ultra, GV and 妈妈的Tello.",
+        ),
+    ):
+        response = await intent.async_handle(hass, "test", intent_type, slots, language=language)
+        assert response.speech["plain"]["speech"] == speech
+        assert response.speech_slots["answers"]
