@@ -305,11 +305,19 @@ class BalanceIntentHandler(_NumberIntentHandler):
     """Answers "What is the Ultra balance?" / "Ultra 余额是多少"."""
 
     intent_type = INTENT_BALANCE
-    keys = (("sensor", "balance"),)
+    # A free number kept by use has no balance sensor: its deadline's exposure allows the answer.
+    keys = (("sensor", "balance"), ("sensor", "keep_alive_deadline"))
     what = "balance"
 
     async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
         data = _data(number)
+        if not data.config.has_balance:
+            deadline = data.status.keep_alive_deadline
+            return {
+                "kind": "no_balance",
+                "name": number.name,
+                "deadline": None if deadline is None else spoken_day(deadline),
+            }
         balance = data.snapshot.balance
         status = data.status
         covers = status.balance_covers_renewal
@@ -337,12 +345,6 @@ class DeadlineIntentHandler(_NumberIntentHandler):
         return {"kind": "deadline", "name": number.name, "when": when}
 
 
-def _is_free(data: NumberData) -> bool:
-    """A number without a paid plan (Google Voice): only its activity rule keeps it."""
-    plan = data.config.plan
-    return plan.renewal_cost.amount == 0 and plan.activity_days is not None
-
-
 class ExpiryIntentHandler(_NumberIntentHandler):
     """Answers "When does Ultra expire?" / "Ultra 的套餐什么时候到期" (the plan's expiry, not the
     keep-alive deadline; a free number says it has none, and gives its deadline)."""
@@ -357,7 +359,7 @@ class ExpiryIntentHandler(_NumberIntentHandler):
         return {
             "kind": "expiry",
             "name": number.name,
-            "free": _is_free(_data(number)),
+            "free": not _data(number).config.plan.dated,
             "when": None if status.plan_expiry is None else spoken_day(status.plan_expiry),
             "deadline": None if deadline is None else spoken_day(deadline),
         }

@@ -193,7 +193,11 @@ ULTRA_DEADLINE_ZH = "Ultra 的保号截止日是2027年1月7日，还有42天。
         ("when is the ultra keep alive deadline", ULTRA_DEADLINE_EN),
         ("When must I keep Ultra alive?", ULTRA_DEADLINE_EN),
         ("when will I lose Ultra", ULTRA_DEADLINE_EN),
-        ("what is the GV balance", "GV's balance is 0 dollars."),
+        (
+            "what is the GV balance",
+            "GV is free: it has no balance to keep up. "
+            "Its keep-alive deadline is November 30, in 4 days.",
+        ),
         (
             "when is the GV deadline",
             "GV's keep-alive deadline is November 30, in 4 days.",
@@ -219,6 +223,7 @@ async def test_english_questions(
         ("Ultra什么时候要保号", ULTRA_DEADLINE_ZH),
         ("我的Ultra最晚哪天保号", ULTRA_DEADLINE_ZH),
         ("GV 的保号期限是几号", "GV 的保号截止日是11月30日，还有4天。"),
+        ("GV还剩多少钱", "GV 是免费号码，不用充值，没有余额。保号截止日是11月30日，还有4天。"),
     ],
 )
 async def test_chinese_questions(
@@ -381,7 +386,7 @@ async def test_unknown_names_get_a_helpful_answer(hass: HomeAssistant, tmp_path:
 
 async def test_numbers_that_are_not_exposed(hass: HomeAssistant, tmp_path: Path) -> None:
     await _start(hass, tmp_path, "en", expose=False)
-    async_expose_entity(hass, "conversation", "sensor.gv_balance", should_expose=True)
+    async_expose_entity(hass, "conversation", "sensor.ultra_plan_expiry", should_expose=True)
     assert await _ask(hass, "what is the Ultra balance", "en") == (
         "query_answer",
         "Ultra's balance is not exposed to Assist.",
@@ -390,12 +395,12 @@ async def test_numbers_that_are_not_exposed(hass: HomeAssistant, tmp_path: Path)
         "query_answer",
         "Ultra 的保号截止日没有公开给语音助手。",
     )
-    # Only numbers whose sensor is exposed are offered.
-    assert await _ask(hass, "what is the Mint balance", "en") == (
+    # Only numbers with an entity exposed for the question are offered.
+    assert await _ask(hass, "when does Mint expire", "en") == (
         "error",
-        "I don't know a number called Mint. Your number is GV.",
+        "I don't know a number called Mint. Your number is Ultra.",
     )
-    assert await _ask(hass, "when is the Mint deadline", "en") == (
+    assert await _ask(hass, "what is the Mint balance", "en") == (
         "error",
         "I don't know a number called Mint.",
     )
@@ -413,10 +418,14 @@ async def test_a_renamed_device_and_two_numbers_of_one_name(
     gv = devices.async_get_device_by_identifier((DOMAIN, "sub-0112"), "manual-entry")
     assert gv is not None
     devices.async_update_device(gv.id, name_by_user="Google")
-    assert (await _ask(hass, "what is the Google balance", "en"))[1].startswith("Google's balance")
+    assert (await _ask(hass, "what is the Google balance", "en"))[1].startswith("Google is free")
     devices.async_update_device(gv.id, name_by_user="ULTRA")
     kind, speech = await _ask(hass, "what is the Ultra balance", "en")
-    assert (kind, speech) == ("query_answer", f"{ULTRA_BALANCE_EN} ULTRA's balance is 0 dollars.")
+    assert (kind, speech) == (
+        "query_answer",
+        f"{ULTRA_BALANCE_EN} ULTRA is free: it has no balance to keep up. "
+        "Its keep-alive deadline is November 30, in 4 days.",
+    )
 
 
 async def test_deadline_today_tomorrow_and_past(
