@@ -31,7 +31,7 @@ from typing import Any
 
 from homeassistant.components.homeassistant.exposed_entities import async_should_expose
 from homeassistant.core import HomeAssistant, State
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -204,28 +204,65 @@ def spoken_day(instant: datetime) -> dict[str, Any]:
     }
 
 
-def _load_responses() -> dict[str, dict[str, str]]:
-    """{sentence folder: {intent: template}} from the sentence files we ship (executor)."""
-    responses: dict[str, dict[str, str]] = {}
+@dataclass(frozen=True, slots=True)
+class _Responses:
+    """The answer templates we ship, and which of them the default agent does not have."""
+
+    shipped: dict[str, dict[str, str]]  # {sentence folder: {intent: template}}
+    # (folder, intent) pairs whose installed copy has no response template: a copy the user
+    # edited before that intent's template existed. The agent would answer with silence.
+    missing: frozenset[tuple[str, str]]
+
+
+def _response_templates(path: Path) -> dict[str, str]:
+    """{intent: default template} of one sentence file ({} when it has none or cannot be read)."""
+    try:
+        content = yaml_util.load_yaml_dict(path)
+    except FileNotFoundError, HomeAssistantError:
+        return {}
+    intents = content.get("responses", {}).get("intents", {})
+    if not isinstance(intents, dict):
+        return {}
+    return {
+        str(name): str(item["default"])
+        for name, item in intents.items()
+        if isinstance(item, dict) and item.get("default")
+    }
+
+
+def _load_responses(config_dir: Path) -> _Responses:
+    """The shipped templates, compared with the installed copies in ``config_dir`` (executor)."""
+    shipped: dict[str, dict[str, str]] = {}
+    missing: set[tuple[str, str]] = set()
     for folder in _SENTENCE_FOLDERS.values():
-        content = yaml_util.load_yaml_dict(_SENTENCES / folder / f"{DOMAIN}.yaml")
-        intents = content["responses"]["intents"]
-        responses[folder] = {name: str(item["default"]) for name, item in intents.items()}
-    return responses
+        shipped[folder] = _response_templates(_SENTENCES / folder / f"{DOMAIN}.yaml")
+        installed = config_dir / "custom_sentences" / folder / f"{DOMAIN}.yaml"
+        if installed.exists():
+            have = _response_templates(installed)
+            missing.update((folder, name) for name in shipped[folder] if name not in have)
+    return _Responses(shipped, frozenset(missing))
 
 
 async def _async_speak(
     intent_obj: intent.Intent, response: intent.IntentResponse, answers: list[Answer]
 ) -> intent.IntentResponse:
-    """Hand the answers to the sentence file's response template (see the module's docstring)."""
+    """Hand the answers to the sentence file's response template (see the module's docstring).
+
+    The default agent renders the template of the file it loaded, unless that file is a copy
+    the user edited before the intent's template existed: then we render the one we ship.
+    """
     response.async_set_speech_slots({SLOT_ANSWERS: answers})
-    if intent_obj.platform == _CONVERSATION:
-        return response  # the default agent renders the template of the file it loaded
     hass = intent_obj.hass
     if (responses := hass.data.get(_RESPONSES_KEY)) is None:
-        responses = hass.data[_RESPONSES_KEY] = await hass.async_add_executor_job(_load_responses)
+        config_dir = Path(hass.config.config_dir)
+        responses = hass.data[_RESPONSES_KEY] = await hass.async_add_executor_job(
+            _load_responses, config_dir
+        )
     folder = _SENTENCE_FOLDERS[answer_language(intent_obj.language)]
-    template = Template(responses[folder][intent_obj.intent_type], hass)
+    key = (folder, intent_obj.intent_type)
+    if intent_obj.platform == _CONVERSATION and key not in responses.missing:
+        return response
+    template = Template(responses.shipped[folder][intent_obj.intent_type], hass)
     speech = template.async_render({"slots": {SLOT_ANSWERS: answers}}, parse_result=False)
     response.async_set_speech(" ".join(str(speech).split()))  # as the default agent does
     return response

@@ -339,6 +339,27 @@ async def test_an_edited_sentence_file_is_the_one_used(hass: HomeAssistant, tmp_
     assert await _ask(hass, "how rich is Ultra", "en") == ("query_answer", ULTRA_BALANCE_EN)
 
 
+async def test_a_copy_edited_before_answers_moved_to_the_file_still_answers(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """A user's copy from an older version has sentences but no response templates: the agent
+    would answer with silence, so the templates we ship speak instead."""
+    target = tmp_path / "custom_sentences" / "en" / "esim_keeper.yaml"
+    target.parent.mkdir(parents=True)
+    text = (SENTENCES / "en" / "esim_keeper.yaml").read_text()
+    target.write_text(
+        text[text.index("intents:\n  EsimKeeperBalance:") :].replace(
+            "intents:\n  EsimKeeperBalance:", "language: en\nintents:\n  EsimKeeperBalance:", 1
+        )
+    )
+    assert "responses:" not in target.read_text()
+    await _start(hass, tmp_path, "en")
+    assert await _ask(hass, "What is the Ultra balance?", "en") == (
+        "query_answer",
+        ULTRA_BALANCE_EN,
+    )
+
+
 async def test_other_entities_keep_their_built_in_answers(
     hass: HomeAssistant, tmp_path: Path
 ) -> None:
