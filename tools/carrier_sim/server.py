@@ -39,6 +39,9 @@ Clock = Callable[[], datetime]
 
 TWILIO_PREFIX = "/2010-04-01/Accounts/{sid}"
 _KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# A renewal amount as docs/bridge-protocol.yaml's PositiveMoney has it: a decimal string greater
+# than zero ("0" and "0.00" are refused, 422, as the spec says).
+_POSITIVE_AMOUNT = re.compile(r"(?=[0-9.]*[1-9])[0-9]{1,7}(\.[0-9]{1,4})?")
 STATE_KEY = web.AppKey("state", SimState)
 CLOCK_KEY: web.AppKey[Clock] = web.AppKey("clock")
 # The connection tasks that have run a request, so that stop() can wait for (or cancel) handlers
@@ -198,7 +201,8 @@ async def create_renewal(request: web.Request) -> web.Response:
     try:
         body = await request.json()
         money = body["amount"]
-        amount = Decimal(money["amount"])
+        text = money["amount"]
+        amount = Decimal(text)
         currency = money["currency"]
         method = body["method"]
     except ValueError, KeyError, TypeError, InvalidOperation:
@@ -206,8 +210,8 @@ async def create_renewal(request: web.Request) -> web.Response:
             422, "invalid_request", "body must be {amount: {amount, currency}, method}"
         )
     if (
-        not amount.is_finite()
-        or amount < 0
+        not isinstance(text, str)
+        or not _POSITIVE_AMOUNT.fullmatch(text)
         or currency != line.currency
         or method not in PAYMENT_METHODS
     ):
