@@ -14,6 +14,8 @@ LOGGER = logging.getLogger(__package__)
 # Config entry data (the account).
 CONF_PROVIDER: Final = "provider"
 CONF_URL: Final = "url"  # HTTP bridge base URL (without /v1)
+# HTTP bridge: the user allowed plain http:// to a public address (a repair issue says the risk)
+CONF_ALLOW_HTTP: Final = "allow_http"
 CONF_TOKEN: Final = "token"  # noqa: S105  # key of the HTTP bridge bearer token
 CONF_ACCOUNT_SID: Final = "account_sid"  # Twilio
 CONF_API_KEY_SID: Final = "api_key_sid"  # Twilio API key SID (optional; preferred)

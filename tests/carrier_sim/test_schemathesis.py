@@ -25,7 +25,6 @@ import schemathesis
 import yaml
 
 from tests.carrier_sim.schema import errors
-
 from tools.carrier_sim import DEFAULT_BRIDGE_TOKEN, CarrierSim
 
 ROOT = Path(__file__).parents[2]
