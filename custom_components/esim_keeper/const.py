@@ -47,6 +47,8 @@ LEDGER_BALANCE: Final = "balance"
 LEDGER_READ_AT: Final = "read_at"
 LEDGER_EXPIRY: Final = "plan_expiry"
 LEDGER_ACTIVITY: Final = "last_activity"
+# A number whose carrier does not report activity: when the user last said "I used this number".
+CONF_USER_ACTIVITY: Final = "user_activity"
 LEDGER_AUTO_DEDUCT: Final = "auto_deduct"
 LEDGER_AUTOPAY: Final = "carrier_autopay"  # the carrier charges the user's card every cycle
 LEDGER_AUTOPAY_FAILED: Final = "autopay_failed"  # the user said the last autopay charge failed

@@ -147,7 +147,7 @@ async def get_account(request: web.Request) -> web.Response:
             "capabilities": {
                 "can_renew": True,
                 "payment_methods": ["carrier_balance", "card", "paypal"],
-                "reports_activity": True,
+                "reports_activity": state.bridge_reports_activity,
             },
         }
     )
