@@ -18,7 +18,16 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.typing import ConfigType
 
 from .client import create_provider, provider_kind
-from .const import CONF_AUTO_RENEW, CONF_NUMBER, CONF_RENEWAL, DOMAIN, LOGGER, SUBENTRY_NUMBER
+from .const import (
+    CONF_ALLOW_HTTP,
+    CONF_AUTO_RENEW,
+    CONF_NUMBER,
+    CONF_RENEWAL,
+    CONF_URL,
+    DOMAIN,
+    LOGGER,
+    SUBENTRY_NUMBER,
+)
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, EsimKeeperRuntime
 from .history import PaymentHistory
 from .ingest import async_setup_inbox, async_setup_listeners, check_warnings
@@ -26,6 +35,7 @@ from .installer import async_install_shipped_files
 from .intent import async_setup_intents
 from .keep_alive import KeepAlive
 from .keeper.phone import mask
+from .keeper.providers._http import sends_token_in_clear
 from .keeper.providers.base import ProviderKind
 from .lines import AutoRenewMode
 from .payments import payment_state
@@ -56,6 +66,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -> bool:
     """Connect an account, poll it once, and create its numbers' entities."""
+    check_plain_http(hass, entry)
     provider = create_provider(hass, entry.data)
     coordinator = AccountCoordinator(hass, entry, provider)
     # The history outlives reloads: a payment in flight during one records into the same one.
@@ -113,12 +124,46 @@ async def async_unload_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -> None:
-    """Delete a removed account's payment history."""
+    """Delete a removed account's payment history (and its plain-http issue)."""
+    ir.async_delete_issue(hass, DOMAIN, f"{ISSUE_PLAIN_HTTP}_{entry.entry_id}")
     history = payment_state(hass).histories.pop(entry.entry_id, None)
     await (history or PaymentHistory(hass, entry.entry_id)).async_remove()
 
 
 ISSUE_HAND_KEPT_AUTO_RENEW = "hand_kept_auto_renew_off"
+ISSUE_PLAIN_HTTP = "bridge_plain_http"
+
+
+@callback
+def check_plain_http(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """While a bridge account sends its token over plain http:// to a public address (allowed by
+    the user), a repair issue says so; it goes when the address is https:// or local again.
+
+    Not fixable by a click: only the bridge can offer https:// (or be put behind a VPN such as
+    Tailscale); the address is changed under Reconfigure, the one form that edits it.
+    """
+    issue = f"{ISSUE_PLAIN_HTTP}_{entry.entry_id}"
+    url = entry.data.get(CONF_URL)
+    try:
+        in_clear = (
+            provider_kind(entry.data) is ProviderKind.HTTP_BRIDGE
+            and isinstance(url, str)
+            and sends_token_in_clear(url)
+        )
+    except ValueError:
+        in_clear = False  # not an http(s) address at all: the provider refuses it
+    if not in_clear or not entry.data.get(CONF_ALLOW_HTTP):
+        ir.async_delete_issue(hass, DOMAIN, issue)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_PLAIN_HTTP,
+        translation_placeholders={"account": entry.title},
+    )
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:

@@ -61,10 +61,12 @@ BUTTONS: tuple[EsimKeeperButtonDescription, ...] = (
         key="record_activity",
         translation_key="record_activity",
         press_fn=lambda engine, subentry_id: engine.hand_kept.async_record_activity(subentry_id),
-        # Only where the carrier reclaims unused numbers: elsewhere the press would change nothing
-        # a user cares about (the action still records activity for any hand-kept number).
+        # Only where the carrier reclaims unused numbers and does not report activity itself:
+        # elsewhere the press would change nothing a user cares about (the action still records
+        # activity for any hand-kept number).
         exists_fn=lambda provider, config: (
-            provider.capabilities.keeps_activity and config.plan.activity_days is not None
+            config.plan.activity_days is not None
+            and (provider.capabilities.keeps_activity or not provider.capabilities.reports_activity)
         ),
     ),
 )

@@ -11,6 +11,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import (
     CONF_ACCOUNT_SID,
+    CONF_ALLOW_HTTP,
     CONF_API_KEY,
     CONF_API_KEY_SID,
     CONF_AUTH_SECRET,
@@ -60,7 +61,11 @@ def create_provider(hass: HomeAssistant, data: Mapping[str, Any]) -> Provider:
             return ManualProvider({}, clock)
         case ProviderKind.HTTP_BRIDGE:
             return HttpBridgeProvider(
-                async_get_clientsession(hass), data[CONF_URL], data[CONF_TOKEN], clock=clock
+                async_get_clientsession(hass),
+                data[CONF_URL],
+                data[CONF_TOKEN],
+                clock=clock,
+                allow_http=bool(data.get(CONF_ALLOW_HTTP)),
             )
         case ProviderKind.TWILIO:
             return TwilioProvider(

@@ -45,6 +45,7 @@ import voluptuous as vol
 from .client import CREDENTIAL_KEYS, SECRET_KEYS, create_provider, provider_kind, suggested_carrier
 from .const import (
     CONF_ACCOUNT_SID,
+    CONF_ALLOW_HTTP,
     CONF_API_KEY,
     CONF_API_KEY_SID,
     CONF_AUTH_SECRET,
@@ -152,7 +153,14 @@ def _days(minimum: int, maximum: int = 3660) -> NumberSelector:
 def _credentials_schema(kind: ProviderKind) -> vol.Schema:
     """The credential fields of a provider kind (none for Manual and Demo)."""
     if kind is ProviderKind.HTTP_BRIDGE:
-        return vol.Schema({vol.Required(CONF_URL): _URL, vol.Required(CONF_TOKEN): _PASSWORD})
+        return vol.Schema(
+            {
+                vol.Required(CONF_URL): _URL,
+                vol.Required(CONF_TOKEN): _PASSWORD,
+                # Required for http:// to a public address; a repair issue then says the risk.
+                vol.Optional(CONF_ALLOW_HTTP, default=False): BooleanSelector(),
+            }
+        )
     if kind is ProviderKind.TWILIO:
         return vol.Schema(
             {

@@ -14,6 +14,8 @@ LOGGER = logging.getLogger(__package__)
 # Config entry data (the account).
 CONF_PROVIDER: Final = "provider"
 CONF_URL: Final = "url"  # HTTP bridge base URL (without /v1)
+# HTTP bridge: the user allowed plain http:// to a public address (a repair issue says the risk)
+CONF_ALLOW_HTTP: Final = "allow_http"
 CONF_TOKEN: Final = "token"  # noqa: S105  # key of the HTTP bridge bearer token
 CONF_ACCOUNT_SID: Final = "account_sid"  # Twilio
 CONF_API_KEY_SID: Final = "api_key_sid"  # Twilio API key SID (optional; preferred)
@@ -45,6 +47,8 @@ LEDGER_BALANCE: Final = "balance"
 LEDGER_READ_AT: Final = "read_at"
 LEDGER_EXPIRY: Final = "plan_expiry"
 LEDGER_ACTIVITY: Final = "last_activity"
+# A number whose carrier does not report activity: when the user last said "I used this number".
+CONF_USER_ACTIVITY: Final = "user_activity"
 LEDGER_AUTO_DEDUCT: Final = "auto_deduct"
 LEDGER_AUTOPAY: Final = "carrier_autopay"  # the carrier charges the user's card every cycle
 LEDGER_AUTOPAY_FAILED: Final = "autopay_failed"  # the user said the last autopay charge failed

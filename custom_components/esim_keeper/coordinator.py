@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -168,6 +168,11 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
             snapshot = lines.get(config.line_id)
             if snapshot is None:
                 continue
+            said = config.user_activity  # "I used this number", where the carrier cannot tell
+            if said is not None and (
+                snapshot.last_activity is None or snapshot.last_activity < said
+            ):
+                snapshot = replace(snapshot, last_activity=said)
             funds = shares.get(config.line_id)
             old = previous.get(subentry_id)
             held = self._holds.get(subentry_id)

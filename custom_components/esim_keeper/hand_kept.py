@@ -27,7 +27,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN
+from .const import CONF_USER_ACTIVITY, CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
 from .errors import invalid
 from .history import (
@@ -254,14 +254,28 @@ class HandKept:
         await self.coordinator.async_refresh()
 
     async def async_record_activity(self, subentry_id: str) -> None:
-        """The user made a call or sent a text: the activity clock restarts now."""
+        """The user made a call or sent a text: the activity clock restarts now.
+
+        Hand-kept numbers move their ledger; a number whose carrier does not report activity
+        keeps the time in its settings (the coordinator uses it while the carrier says nothing
+        newer). Where the carrier reports activity, its word stands (activity_unsupported).
+        """
         config = self._number(subentry_id)
         provider = self.coordinator.provider
-        if not provider.capabilities.keeps_activity or not isinstance(provider, ActivityKeeper):
+        now = dt_util.utcnow()
+        if provider.capabilities.keeps_activity and isinstance(provider, ActivityKeeper):
+            provider.record_activity(config.line_id, now)
+            if provider.capabilities.records_payments and isinstance(provider, LedgerBook):
+                ledger = provider.ledger(config.line_id)
+                async_save_ledger(self.hass, self.entry, subentry_id, ledger)
+        elif not provider.capabilities.reports_activity:
+            subentry = self.entry.subentries[subentry_id]
+            self.hass.config_entries.async_update_subentry(
+                self.entry, subentry, data={**subentry.data, CONF_USER_ACTIVITY: now.isoformat()}
+            )
+            self.coordinator.sync_numbers()
+        else:
             raise invalid("activity_unsupported", name=config.name)
-        provider.record_activity(config.line_id, dt_util.utcnow())
-        if provider.capabilities.records_payments and isinstance(provider, LedgerBook):
-            async_save_ledger(self.hass, self.entry, subentry_id, provider.ledger(config.line_id))
         await self.coordinator.async_refresh()
 
     # --- carrier autopay -----------------------------------------------------------------------

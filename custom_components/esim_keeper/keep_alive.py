@@ -137,7 +137,7 @@ class KeepAlive:
         """The number itself sent a text: that is activity."""
         runtime = self.entry.runtime_data
         provider = runtime.coordinator.provider
-        if provider.capabilities.keeps_activity:
+        if provider.capabilities.keeps_activity or not provider.capabilities.reports_activity:
             await runtime.renewals.hand_kept.async_record_activity(config.subentry_id)
         else:
             await runtime.coordinator.async_request_refresh()  # the carrier reports it

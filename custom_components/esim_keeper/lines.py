@@ -23,6 +23,7 @@ from .const import (
     CONF_PLAN,
     CONF_RENEWAL,
     CONF_SPEND_CAP,
+    CONF_USER_ACTIVITY,
     DEFAULT_SPEND_CAP,
     DOMAIN,
     LEDGER_ACTIVITY,
@@ -155,6 +156,8 @@ class NumberConfig:
     plan: PlanRules
     ledger: Ledger | None = None  # Manual numbers only
     renewal: RenewalSettings = RenewalSettings()
+    # When the user last said "I used this number" (carriers that do not report activity).
+    user_activity: datetime | None = None
 
     @property
     def currency(self) -> str:
@@ -185,6 +188,7 @@ class NumberConfig:
         carrier = data[CONF_CARRIER]
         plan = plan_from_settings(carrier, data.get(CONF_PLAN, {}))
         raw_ledger = data.get(CONF_LEDGER)
+        raw_activity = data.get(CONF_USER_ACTIVITY)
         return cls(
             subentry_id=subentry.subentry_id,
             number=data[CONF_NUMBER],
@@ -195,6 +199,9 @@ class NumberConfig:
             plan=plan,
             ledger=None if raw_ledger is None else ledger_from_data(raw_ledger, plan.currency),
             renewal=RenewalSettings.from_data(data.get(CONF_RENEWAL, {}), plan.currency),
+            user_activity=(
+                None if raw_activity is None else _instant(raw_activity, "user's last activity")
+            ),
         )
 
 

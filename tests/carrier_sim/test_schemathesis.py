@@ -20,8 +20,11 @@ import sys
 import tomllib
 from typing import Any
 
+import pytest
+import schemathesis
 import yaml
 
+from tests.carrier_sim.schema import errors
 from tools.carrier_sim import DEFAULT_BRIDGE_TOKEN, CarrierSim
 
 ROOT = Path(__file__).parents[2]
@@ -140,3 +143,30 @@ def test_spec_says_what_a_bridge_may_refuse() -> None:
     assert "greater than zero" in create["description"]
     assert "currency" in create["description"]
     assert "greater than zero" in spec["components"]["schemas"]["RenewalCreate"]["description"]
+
+
+@pytest.mark.parametrize("amount", ["0", "0.00", "-1.00", "1.00001", "1e2"])
+async def test_a_renewal_of_nothing_is_refused_by_spec_and_simulator(
+    sim: CarrierSim, amount: str
+) -> None:
+    """Issue 15, finding 12: the spec (PositiveMoney) and the simulator agree that a renewal of
+    "0" (or a negative or malformed amount) is refused: the body breaks the schema, and the
+    simulator answers 422, a documented answer whose body schemathesis validates."""
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    body = {"amount": {"amount": amount, "currency": "USD"}, "method": "carrier_balance"}
+    assert errors(spec, spec["components"]["schemas"]["RenewalCreate"], body)
+    operation = schemathesis.openapi.from_path(SPEC)["/v1/lines/{line_id}/renewals"]["POST"]
+    case = operation.Case(
+        path_parameters={"line_id": "line-1"},
+        headers={
+            "Authorization": f"Bearer {DEFAULT_BRIDGE_TOKEN}",
+            "Idempotency-Key": f"zero-{amount}",
+        },
+        body=body,
+    )
+    response = await asyncio.to_thread(case.call, base_url=sim.base_url)
+    assert response.status_code == 422, response.text
+    case.validate_response(response)
+    assert not sim.state.renewals  # nothing was recorded, let alone charged
+    valid = {**body, "amount": {"amount": "0.01", "currency": "USD"}}
+    assert not errors(spec, spec["components"]["schemas"]["RenewalCreate"], valid)

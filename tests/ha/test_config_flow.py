@@ -10,7 +10,11 @@ from unittest.mock import patch
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -271,6 +275,7 @@ async def test_bridge_account(hass: HomeAssistant, carrier: CarrierSim) -> None:
         "provider": "http_bridge",
         "url": carrier.base_url,
         "token": DEFAULT_BRIDGE_TOKEN,
+        "allow_http": False,
     }
     await hass.async_block_till_done()
     state = hass.states.get("sensor.bridge_line_balance")
@@ -288,7 +293,7 @@ async def test_bridge_unreachable(hass: HomeAssistant, socket_enabled: None) -> 
         for key in result["data_schema"].schema
         if key.description
     }
-    assert suggested == {"url": "http://127.0.0.1:9"}
+    assert suggested == {"url": "http://127.0.0.1:9", "allow_http": False}
 
 
 async def test_twilio_account_with_api_key(hass: HomeAssistant, carrier: CarrierSim) -> None:
@@ -416,6 +421,68 @@ async def test_reconfigure_bridge_address(hass: HomeAssistant, carrier: CarrierS
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.data["url"] == carrier.base_url + "/"
+
+
+async def test_plain_http_needs_the_opt_in_and_raises_an_issue(
+    hass: HomeAssistant, carrier: CarrierSim, issue_registry: ir.IssueRegistry
+) -> None:
+    """A public http:// address is refused unless "allow unencrypted http://" is ticked; then
+    the account is set up and a repair issue says the token crosses the network in clear text.
+    Reconfiguring to a local (or https://) address, the issue goes."""
+    public = "http://bridge.example.net:8600"
+    flow_id = (await _menu(hass, "http_bridge"))["flow_id"]
+    typed = {"url": public, "token": DEFAULT_BRIDGE_TOKEN}
+    result = await _configure(hass, flow_id, typed)
+    assert result["errors"] == {"base": "insecure_url"}
+    # Allowed: the live check really goes to that address (here: the simulator behind it).
+    with patch(
+        "custom_components.esim_keeper.client.HttpBridgeProvider",
+        _redirected(public, carrier.base_url),
+    ):
+        result = await _credentials(hass, flow_id, {**typed, "allow_http": True})
+        assert result["step_id"] == "number"
+        line = next(iter(carrier.state.lines.values()))
+        result = await _configure(
+            hass,
+            flow_id,
+            {"line_id": line.id, "name": "Far", "carrier": "other",
+             "plan": {"renewal_cost": "3.00"}},
+        )  # fmt: skip
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["data"]["allow_http"] is True
+        await hass.async_block_till_done()
+        entry = result["result"]
+        issue = issue_registry.async_get_issue(DOMAIN, f"bridge_plain_http_{entry.entry_id}")
+        assert issue is not None
+        assert not issue.is_fixable
+        assert issue.translation_placeholders == {"account": entry.title}
+        assert hass.states.get("sensor.far_balance") is not None
+    result = dict(
+        await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+        )
+    )
+    result = await _configure(
+        hass, result["flow_id"], {"url": carrier.base_url, "token": DEFAULT_BRIDGE_TOKEN}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.data["allow_http"] is False
+    assert not issue_registry.async_get_issue(DOMAIN, f"bridge_plain_http_{entry.entry_id}")
+
+
+def _redirected(public: str, local: str) -> Any:
+    """HttpBridgeProvider as created for ``public``, but talking to ``local`` (the simulator):
+    the insecure-address check still sees the public address."""
+    from custom_components.esim_keeper.keeper.providers.http_bridge import HttpBridgeProvider
+
+    def build(session: Any, url: str, token: str, **kw: Any) -> HttpBridgeProvider:
+        provider = HttpBridgeProvider(session, url, token, **kw)
+        if url == public:
+            provider._http.base_url = local + "/v1"
+        return provider
+
+    return build
 
 
 async def test_reconfigure_account_without_settings(

@@ -259,3 +259,33 @@ async def test_renewal_errors_not_charged(hass: HomeAssistant, sim: CarrierSim) 
     with pytest.raises(HomeAssistantError) as err:
         await call(hass, "renew", {"device_id": device_id(hass, SUB)})
     assert err.value.translation_key == "renewal_not_charged"
+
+
+async def test_i_used_this_number_where_the_carrier_cannot_tell(
+    hass: HomeAssistant, sim: CarrierSim
+) -> None:
+    """A number whose provider does not report activity (here: a bridge that says so) and whose
+    carrier reclaims unused numbers: "I used this number" (button or action) restarts its
+    activity clock, kept in its settings across a restart. Issue 15."""
+    from homeassistant.helpers import entity_registry as er
+
+    from custom_components.esim_keeper.const import CONF_USER_ACTIVITY
+
+    sim.state.lines["line-1"].last_activity = None
+    sim.state.bridge_reports_activity = False
+    entry = bridge_entry(sim, {"activity_days": 30})
+    await setup_entry(hass, entry)
+    provider = entry.runtime_data.provider
+    assert not provider.capabilities.reports_activity
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.data.numbers[SUB].status.activity_deadline is None
+    button = er.async_get(hass).async_get_entity_id("button", DOMAIN, f"{SUB}_record_activity")
+    assert button is not None
+    await call(hass, "record_activity", {"device_id": device_id(hass, SUB)})
+    assert entry.subentries[SUB].data[CONF_USER_ACTIVITY] == NOW
+    assert coordinator.data.numbers[SUB].status.activity_deadline is not None
+    assert coordinator.data.numbers[SUB].snapshot.last_activity == datetime.fromisoformat(NOW)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    data = entry.runtime_data.coordinator.data
+    assert data.numbers[SUB].snapshot.last_activity == datetime.fromisoformat(NOW)

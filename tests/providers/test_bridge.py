@@ -473,12 +473,48 @@ async def test_clear_text_to_the_internet_is_refused(
         "http://[fd00::7]",
         "http://bridge.local:8600",
         "http://Bridge.LOCAL.",
+        # Tailscale (RFC 6598 shared space, never routed on the internet; WireGuard-encrypted)
+        "http://100.101.102.103:8600",
+        "http://100.64.0.1",
+        "http://100.127.255.254",
     ],
 )
 def test_local_and_https_addresses_are_fine(url: str) -> None:
     from custom_components.esim_keeper.keeper.providers._http import check_bridge_url
 
     check_bridge_url(url)
+
+
+@pytest.mark.parametrize("url", ["http://100.63.255.255", "http://100.128.0.1"])
+def test_only_the_shared_range_of_100_is_local(url: str) -> None:
+    """Just outside 100.64.0.0/10 is the public internet."""
+    from custom_components.esim_keeper.keeper.providers._http import check_bridge_url
+    from custom_components.esim_keeper.keeper.providers.base import InsecureUrlError
+
+    with pytest.raises(InsecureUrlError):
+        check_bridge_url(url)
+
+
+async def test_plain_http_to_the_internet_when_allowed(
+    session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The explicit opt-in: with allow_http the request is really sent (here, to a session that
+    records it), bearer token and all; without it, nothing is sent."""
+    from custom_components.esim_keeper.keeper.providers.base import InsecureUrlError
+
+    sent: list[str] = []
+
+    def record(method: str, url: str, **kw: object) -> object:
+        sent.append(url)
+        raise aiohttp.ClientConnectionError("recorded")
+
+    monkeypatch.setattr(session, "request", record)
+    with pytest.raises(InsecureUrlError):
+        await bridge(session, "http://203.0.113.5:8080").async_validate()
+    assert sent == []
+    with pytest.raises(ProviderConnectionError):
+        await bridge(session, "http://203.0.113.5:8080", allow_http=True).async_validate()
+    assert sent == ["http://203.0.113.5:8080/v1/account"]
 
 
 def test_bridge_url_must_be_http() -> None:

@@ -50,8 +50,18 @@ async def test_twilio_one_request_per_page(
     data = await provider.async_fetch()
     pages = math.ceil(LINES / 50)
     assert len(data.lines) == LINES
+    # Activity of all 1,000 numbers: one account-wide page of messages and one of calls.
+    assert data.requests == 1 + pages + 2
+    assert dict(big_sim.state.requests) == {
+        "twilio.balance": 1,
+        "twilio.numbers": pages,
+        "twilio.messages": 1,
+        "twilio.calls": 1,
+    }
+    assert sum(line.last_activity is not None for line in data.lines.values()) > LINES // 3
+    data = await provider.async_fetch()  # activity is read at its own, slower cadence
     assert data.requests == 1 + pages
-    assert dict(big_sim.state.requests) == {"twilio.balance": 1, "twilio.numbers": pages}
+    assert sum(line.last_activity is not None for line in data.lines.values()) > LINES // 3
 
 
 async def test_telnyx_one_request_per_page(

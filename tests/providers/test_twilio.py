@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 import json
+import logging
 
 import aiohttp
 import pytest
@@ -61,7 +62,18 @@ async def test_fetch(sim: CarrierSim, session: aiohttp.ClientSession) -> None:
     data = await provider.async_fetch()
     assert data.account_balance == Money(Decimal("12.29"), "USD")
     assert len(data.lines) == 3
-    assert data.requests == 2
+    assert data.requests == 4  # balance, numbers, and the activity read: messages, calls
+    # Each number's last call or text, as the simulator's Messages.json / Calls.json list it
+    # (the first read looks back 45 days).
+    recent = {
+        line.number: line.last_activity
+        for line in sim.state.lines.values()
+        if line.last_activity is not None and NOW - line.last_activity <= timedelta(days=45)
+    }
+    assert {line.number: line.last_activity for line in data.lines.values()} == {
+        line.number: recent.get(line.number) for line in sim.state.lines.values()
+    }
+    assert any(recent.values())
     for line in data.lines.values():
         assert line.shared_balance
         assert line.balance == data.account_balance
@@ -78,7 +90,7 @@ async def test_auth_token_and_pages(sim: CarrierSim, session: aiohttp.ClientSess
                       page_size=1)  # fmt: skip
     data = await provider.async_fetch()
     assert len(data.lines) == 2
-    assert data.requests == 3
+    assert data.requests == 5
     assert sim.state.requests["twilio.numbers"] == 2
 
 
@@ -149,6 +161,8 @@ def answer(canned: Canned, *numbers: object, next_uri: object = None, balance: o
         f"{PREFIX}/IncomingPhoneNumbers.json",
         json.dumps({"incoming_phone_numbers": list(numbers), "next_page_uri": next_uri}),
     )
+    canned.set(f"{PREFIX}/Messages.json", json.dumps({"messages": [], "next_page_uri": None}))
+    canned.set(f"{PREFIX}/Calls.json", json.dumps({"calls": [], "next_page_uri": None}))
 
 
 async def test_bill_day_drifts_and_statuses(canned: Canned, session: aiohttp.ClientSession) -> None:
@@ -212,7 +226,7 @@ async def test_one_bad_number_only(
         assert data.lines["PN1"].name is None
         assert len(data.skipped) == 1
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
-    assert len(warnings) == 1, warnings
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert "0101" not in warnings[0].getMessage()
     answer(canned, good)  # the carrier fixed it: one INFO line, nothing skipped
     data = await provider.async_fetch()
@@ -280,7 +294,8 @@ async def test_contract_pages_nulls_and_default_names(
         shapes.twilio_page(second, 1, more=False),
     )
     data = await twilio(session, canned.base_url, page_size=2).async_fetch()
-    assert data.requests == 3
+    assert data.requests == 4  # the activity read (404 here) stops at once: activity unknown
+    assert all(line.last_activity is None for line in data.lines.values())
     assert data.account_balance == Money(Decimal("12.29"), "USD")
     names = {line.number[-4:]: line.name for line in data.lines.values()}
     assert names == {"0100": None, "0101": "Mom", "0102": None}
@@ -371,3 +386,192 @@ def test_next_monthly_date(anchor: datetime, now: datetime, expected: datetime) 
 def test_next_monthly_date_refuses_ancient_anchors() -> None:
     with pytest.raises(ValueError, match="too far"):
         next_monthly_date(datetime(1700, 1, 1, tzinfo=UTC), NOW)
+
+
+# --- activity: Messages.json and Calls.json (twilio-oai ListMessage / ListCall) -------------------
+
+DAY = "DateSent%3E=2026-01-29"  # NOW - 45 days: the first read's look-back
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def activity_pages(
+    canned: Canned, messages: list[list[dict[str, object]]], calls: list[dict[str, object]]
+) -> None:
+    for index, records in enumerate(messages):
+        more = index < len(messages) - 1
+        page = shapes.twilio_list(
+            "messages", shapes.TWILIO_MESSAGES_PATH, records, index, more=more, query=DAY
+        )
+        query = {"DateSent>": "2026-01-29", "PageSize": "1000"}
+        canned.set(shapes.TWILIO_MESSAGES_PATH, json.dumps(page),
+                   query={**query, "Page": str(index)} if index else query)  # fmt: skip
+    canned.set(
+        shapes.TWILIO_CALLS_PATH,
+        json.dumps(
+            shapes.twilio_list(
+                "calls",
+                shapes.TWILIO_CALLS_PATH,
+                calls,
+                0,
+                more=False,
+                query="StartTime%3E=2026-01-29",
+            )
+        ),
+        query={"StartTime>": "2026-01-29", "PageSize": "1000"},
+    )
+
+
+async def test_contract_activity_both_directions(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    """Finding 6: a number that sends or receives is active. Messages over two pages, a call;
+    records the spec allows but that are no transmission (failed, null date_sent, WhatsApp
+    addresses, a call nobody answered) change nothing; a date in the future counts as now."""
+    numbers = [shapes.twilio_number(i) for i in range(5)]
+    vendor(canned, shapes.TWILIO_BALANCE, shapes.twilio_page(numbers, 0, more=False))
+    other = "+12025550199"
+    n0, n1, n2, n3, n4 = (number["phone_number"] for number in numbers)
+    activity_pages(
+        canned,
+        [
+            [
+                shapes.twilio_message(1, n0, other, "Fri, 13 Mar 2026 09:00:00 +0000"),
+                shapes.twilio_message(
+                    2,
+                    other,
+                    n1,
+                    "Thu, 12 Mar 2026 08:00:00 +0000",
+                    direction="inbound",
+                    status="received",
+                ),
+                shapes.twilio_message(
+                    3, n2, other, "Wed, 11 Mar 2026 08:00:00 +0000", status="failed"
+                ),
+                shapes.twilio_message(4, n2, other, None, status="queued"),
+            ],
+            [
+                shapes.twilio_message(5, n0, other, "Mon, 02 Mar 2026 09:00:00 +0000"),
+                shapes.twilio_message(
+                    6, f"whatsapp:{n3}", other, "Mon, 02 Mar 2026 09:00:00 +0000"
+                ),
+                shapes.twilio_message(7, n4, other, "Fri, 01 Jan 2100 00:00:00 +0000"),
+            ],
+        ],
+        [
+            shapes.twilio_call(1, other, n2, "Tue, 10 Mar 2026 07:00:00 +0000"),
+            shapes.twilio_call(2, other, n3, "Tue, 10 Mar 2026 07:00:00 +0000", status="no-answer"),
+            shapes.twilio_call(3, n0, other, None, status="queued"),
+        ],
+    )
+    data = await twilio(session, canned.base_url, page_size=2).async_fetch()
+    assert data.requests == 5  # balance, numbers, 2 pages of messages, 1 of calls
+    activity = {line.number: line.last_activity for line in data.lines.values()}
+    assert activity == {
+        n0: datetime(2026, 3, 13, 9, tzinfo=UTC),  # sent
+        n1: datetime(2026, 3, 12, 8, tzinfo=UTC),  # received
+        n2: datetime(2026, 3, 10, 7, tzinfo=UTC),  # called; its failed text does not count
+        n3: None,
+        n4: NOW,
+    }
+
+
+async def test_activity_read_failure_keeps_the_account(
+    sim: CarrierSim, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failed activity read leaves activity unknown for that poll with one log line; the
+    balance and the numbers are there, and the next poll reads it again."""
+    provider = twilio(session, sim.base_url)
+    for fault in ("502", "malformed", "429:3", "drop"):
+        sim.set_fault("twilio.calls", fault)
+        data = await provider.async_fetch()
+        assert data.account_balance == Money(Decimal("12.29"), "USD")
+        assert len(data.lines) == 3
+        assert all(line.last_activity is None for line in data.lines.values())
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert "activity" in warnings[0].getMessage()
+    sim.set_fault("twilio.calls", None)
+    data = await provider.async_fetch()
+    assert any(line.last_activity is not None for line in data.lines.values())
+    assert any("activity can be read again" in r.getMessage() for r in caplog.records)
+
+
+async def test_activity_cadence(sim: CarrierSim, session: aiohttp.ClientSession) -> None:
+    """Activity is read every 6 hours, not on each balance poll; a later read starts the day
+    before the last good one, and what earlier reads found is kept."""
+    clock = Clock()
+    provider = twilio(session, sim.base_url)
+    provider._clock = clock
+    first = await provider.async_fetch()
+    assert sim.state.requests["twilio.messages"] == 1
+    clock.now = NOW + timedelta(hours=5)
+    second = await provider.async_fetch()
+    assert second.requests == 2
+    assert {k: v.last_activity for k, v in second.lines.items()} == {
+        k: v.last_activity for k, v in first.lines.items()
+    }
+    line = sim.state.lines["line-1"]
+    line.last_activity = NOW + timedelta(hours=5, minutes=30)
+    for other in sim.state.lines.values():
+        if other is not line:
+            other.last_activity = None  # not listed any more: what was read stays
+    clock.now = NOW + timedelta(hours=6)
+    third = await provider.async_fetch()
+    assert third.requests == 4
+    by_number = {v.number: v.last_activity for v in third.lines.values()}
+    assert by_number[line.number] == NOW + timedelta(hours=5, minutes=30)
+    assert {n: a for n, a in by_number.items() if n != line.number} == {
+        v.number: v.last_activity for v in first.lines.values() if v.number != line.number
+    }
+
+
+async def test_activity_pages_are_bounded(
+    canned: Canned, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listing that points off its list, or back at a page already read, is refused (activity
+    unknown); a listing longer than the page cap is cut, keeping what it read."""
+    from custom_components.esim_keeper.keeper.providers import twilio as module
+
+    numbers = [shapes.twilio_number(0)]
+    n0 = numbers[0]["phone_number"]
+    vendor(canned, shapes.TWILIO_BALANCE, shapes.twilio_page(numbers, 0, more=False))
+    sent = shapes.twilio_message(1, n0, "+12025550199", "Fri, 13 Mar 2026 09:00:00 +0000")
+    activity_pages(canned, [[sent], [], []], [])
+    monkeypatch.setattr(module, "ACTIVITY_PAGES", 2)
+    data = await twilio(session, canned.base_url, page_size=2).async_fetch()
+    assert [line.last_activity for line in data.lines.values()] == [
+        datetime(2026, 3, 13, 9, tzinfo=UTC)
+    ]
+    page = shapes.twilio_list(
+        "messages", shapes.TWILIO_MESSAGES_PATH, [sent], 0, more=False, query=DAY
+    )
+    for following in (f"{PREFIX}/Calls.json?Page=1", page["uri"]):
+        page["next_page_uri"] = following
+        canned.set(shapes.TWILIO_MESSAGES_PATH, json.dumps({**page, "uri": following}),
+                   query={"DateSent>": "2026-01-29", "PageSize": "1000"})  # fmt: skip
+        canned.set(shapes.TWILIO_MESSAGES_PATH, json.dumps(page), query={"Page": "0"})
+        data = await twilio(session, canned.base_url, page_size=2).async_fetch()
+        assert [line.last_activity for line in data.lines.values()] == [None]
+
+
+async def test_activity_refused_is_no_credentials_problem(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    """An API key that may read the balance and numbers but not the call log (Twilio: 403, code
+    20005 or 20003) leaves activity unknown; it does not make the account ask to sign in again."""
+    numbers = [shapes.twilio_number(0)]
+    vendor(canned, shapes.TWILIO_BALANCE, shapes.twilio_page(numbers, 0, more=False))
+    activity_pages(canned, [[]], [])
+    body = shapes.twilio_error(20003, 403, "Permission denied")
+    canned.set(shapes.TWILIO_CALLS_PATH, json.dumps(body), status=403,
+               query={"StartTime>": "2026-01-29", "PageSize": "1000"})  # fmt: skip
+    data = await twilio(session, canned.base_url, page_size=2).async_fetch()
+    assert data.account_balance == Money(Decimal("12.29"), "USD")
+    assert [line.last_activity for line in data.lines.values()] == [None]

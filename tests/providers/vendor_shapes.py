@@ -10,6 +10,17 @@ Twilio -- its OpenAPI description, repository ``twilio/twilio-oai``, file
   ``^PN[0-9a-fA-F]{32}$``), ``phone_number`` (E.164, nullable), ``friendly_name`` (nullable),
   ``date_created`` (format ``date-time-rfc-2822``, nullable), ``status`` (a free string, nullable),
   ``capabilities`` {voice, sms, mms, fax}; every property nullable.
+- ``paths["/2010-04-01/Accounts/{AccountSid}/Messages.json"].get`` (operationId ListMessage):
+  query filters ``To``, ``From``, ``DateSent``, ``DateSent<``, ``DateSent>`` ("YYYY-MM-DD" in GMT,
+  on or after), ``PageSize`` 1..1000, ``Page``, ``PageToken``; the page lists ``messages`` of
+  ``api.v2010.account.message``: ``from``, ``to``, ``direction`` (inbound, outbound-api ...),
+  ``status`` (sent, delivered, received, failed, undelivered ...), ``date_sent`` (RFC 2822,
+  nullable). Example "readFullPage1": a page of 2 with ``next_page_uri`` carrying ``PageToken``.
+- ``paths["/2010-04-01/Accounts/{AccountSid}/Calls.json"].get`` (ListCall): filters ``To``,
+  ``From``, ``Status``, ``StartTime``, ``StartTime<``, ``StartTime>`` (same day format), paging as
+  above; the page lists ``calls`` of ``api.v2010.account.call``: ``from``, ``to``, ``direction``,
+  ``status`` (queued, ringing, in-progress, canceled, completed, failed, busy, no-answer),
+  ``start_time`` (RFC 2822, nullable), ``phone_number_sid``.
 - The list envelope (``incoming_phone_numbers``, ``next_page_uri`` ..., ``page_size``) and the error
   body ``{"code", "message", "more_info", "status"}`` are Twilio's documented shapes; the error body
   is NOT described in that spec file (see the report of issue 15).
@@ -90,6 +101,89 @@ def twilio_page(numbers: list[dict[str, Any]], page: int, more: bool) -> dict[st
         "uri": f"{base}&Page={page}",
         "next_page_uri": f"{base}&Page={page + 1}&PageToken=PA{page + 1}" if more else None,
         "previous_page_uri": f"{base}&Page={page - 1}" if page else None,
+    }
+
+
+TWILIO_MESSAGES_PATH = f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
+TWILIO_CALLS_PATH = f"/2010-04-01/Accounts/{TWILIO_SID}/Calls.json"
+
+
+def twilio_message(
+    sid: int, sender: str, receiver: str, sent: str | None, **changes: Any
+) -> dict[str, Any]:
+    """One Message, the fields of the spec's "readFullPage1" example."""
+    record: dict[str, Any] = {
+        "account_sid": TWILIO_SID,
+        "api_version": "2010-04-01",
+        "body": "keep-alive",
+        "date_created": sent,
+        "date_sent": sent,
+        "date_updated": sent,
+        "direction": "outbound-api",
+        "error_code": None,
+        "error_message": None,
+        "from": sender,
+        "messaging_service_sid": None,
+        "num_media": "0",
+        "num_segments": "1",
+        "price": "-0.00750",
+        "price_unit": "USD",
+        "sid": f"SM{sid:032x}",
+        "status": "delivered",
+        "to": receiver,
+        "uri": f"/2010-04-01/Accounts/{TWILIO_SID}/Messages/SM{sid:032x}.json",
+    }
+    record.update(changes)
+    return record
+
+
+def twilio_call(
+    sid: int, caller: str, called: str, start: str | None, **changes: Any
+) -> dict[str, Any]:
+    """One Call, the fields of the spec's "readFullPage1" example."""
+    record: dict[str, Any] = {
+        "account_sid": TWILIO_SID,
+        "annotation": None,
+        "answered_by": None,
+        "api_version": "2010-04-01",
+        "caller_name": None,
+        "date_created": start,
+        "date_updated": start,
+        "direction": "inbound",
+        "duration": "15",
+        "end_time": start,
+        "forwarded_from": None,
+        "from": caller,
+        "from_formatted": None,
+        "parent_call_sid": None,
+        "phone_number_sid": None,
+        "price": "-0.0085",
+        "price_unit": "USD",
+        "sid": f"CA{sid:032x}",
+        "start_time": start,
+        "status": "completed",
+        "to": called,
+        "uri": f"/2010-04-01/Accounts/{TWILIO_SID}/Calls/CA{sid:032x}.json",
+    }
+    record.update(changes)
+    return record
+
+
+def twilio_list(
+    key: str, path: str, records: list[dict[str, Any]], page: int, *, more: bool, query: str
+) -> dict[str, Any]:
+    """A Messages/Calls page in Twilio's envelope; ``query`` as sent ("DateSent%3E=...")."""
+    base = f"{path}?{query}&PageSize=1000"
+    return {
+        key: records,
+        "end": page * 1000 + len(records) - 1,
+        "first_page_uri": f"{base}&Page=0",
+        "next_page_uri": f"{base}&Page={page + 1}&PageToken=PA{page + 1}" if more else None,
+        "page": page,
+        "page_size": 1000,
+        "previous_page_uri": f"{base}&Page={page - 1}" if page else None,
+        "start": page * 1000,
+        "uri": f"{base}&Page={page}",
     }
 
 

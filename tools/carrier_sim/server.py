@@ -12,7 +12,7 @@ import base64
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 import hmac
 import json
 import math
@@ -39,6 +39,9 @@ Clock = Callable[[], datetime]
 
 TWILIO_PREFIX = "/2010-04-01/Accounts/{sid}"
 _KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# A renewal amount as docs/bridge-protocol.yaml's PositiveMoney has it: a decimal string greater
+# than zero ("0" and "0.00" are refused, 422, as the spec says).
+_POSITIVE_AMOUNT = re.compile(r"(?=[0-9.]*[1-9])[0-9]{1,7}(\.[0-9]{1,4})?")
 STATE_KEY = web.AppKey("state", SimState)
 CLOCK_KEY: web.AppKey[Clock] = web.AppKey("clock")
 # The connection tasks that have run a request, so that stop() can wait for (or cancel) handlers
@@ -144,7 +147,7 @@ async def get_account(request: web.Request) -> web.Response:
             "capabilities": {
                 "can_renew": True,
                 "payment_methods": ["carrier_balance", "card", "paypal"],
-                "reports_activity": True,
+                "reports_activity": state.bridge_reports_activity,
             },
         }
     )
@@ -198,7 +201,8 @@ async def create_renewal(request: web.Request) -> web.Response:
     try:
         body = await request.json()
         money = body["amount"]
-        amount = Decimal(money["amount"])
+        text = money["amount"]
+        amount = Decimal(text)
         currency = money["currency"]
         method = body["method"]
     except ValueError, KeyError, TypeError, InvalidOperation:
@@ -206,8 +210,8 @@ async def create_renewal(request: web.Request) -> web.Response:
             422, "invalid_request", "body must be {amount: {amount, currency}, method}"
         )
     if (
-        not amount.is_finite()
-        or amount < 0
+        not isinstance(text, str)
+        or not _POSITIVE_AMOUNT.fullmatch(text)
         or currency != line.currency
         or method not in PAYMENT_METHODS
     ):
@@ -297,6 +301,81 @@ async def twilio_numbers(request: web.Request) -> web.Response:
             "previous_page_uri": f"{base}?PageSize={size}&Page={page - 1}" if page else None,
         }
     )
+
+
+def _twilio_since(request: web.Request, name: str) -> datetime | web.Response | None:
+    """A "DateSent>" / "StartTime>" filter: a GMT day ("YYYY-MM-DD"), on or after it."""
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    try:
+        return datetime.fromisoformat(raw).replace(tzinfo=UTC) if len(raw) == 10 else None
+    except ValueError:
+        return _json({"code": 20001, "message": f"Invalid {name}", "status": 400}, 400)
+
+
+async def _twilio_activity(request: web.Request, key: str) -> web.Response:
+    """Messages.json / Calls.json (twilio-oai): each line's last activity as one record, newest
+    first; odd lines texted (an outbound message from the number), even lines were called (an
+    inbound call to it). Filters: the day filter, PageSize and Page, as Twilio pages them."""
+    state = request.app[STATE_KEY]
+    size = _int_param(request, "PageSize", 50, 1, 1000)
+    page = _int_param(request, "Page", 0, 0, 10**6)
+    since = _twilio_since(request, "DateSent>" if key == "messages" else "StartTime>")
+    if isinstance(since, web.Response):
+        return since
+    if size is None or page is None:
+        return _json({"code": 20001, "message": "Invalid paging", "status": 400}, 400)
+    sid = state.tokens.twilio_account_sid
+    other = "+12025550199"
+    records = []
+    for line in state.lines.values():
+        index = int(line.id.rpartition("-")[2])
+        texted = index % 2 == 1
+        if line.last_activity is None or line.status == "deleted" or texted != (key == "messages"):
+            continue
+        if since is not None and line.last_activity < since:
+            continue
+        when = format_datetime(line.last_activity)
+        common = {"sid": f"{'SM' if texted else 'CA'}{index:032x}", "account_sid": sid}
+        if texted:
+            record = {"from": line.number, "to": other, "direction": "outbound-api",
+                      "status": "delivered", "date_sent": when}  # fmt: skip
+        else:
+            record = {"from": other, "to": line.number, "direction": "inbound",
+                      "status": "completed", "duration": "42", "start_time": when}  # fmt: skip
+        records.append({**common, **record, "date_created": when})
+    field_name = "date_sent" if key == "messages" else "start_time"
+    records.sort(key=lambda r: parsedate_to_datetime(r[field_name]), reverse=True)
+    chunk = records[page * size : (page + 1) * size]
+    base = f"/2010-04-01/Accounts/{sid}/{'Messages' if key == 'messages' else 'Calls'}.json"
+    more = (page + 1) * size < len(records)
+    query = "&".join(f"{k.replace('>', '%3E')}={v}" for k, v in request.query.items()
+                     if k not in ("Page", "PageSize", "PageToken"))  # fmt: skip
+    query = f"{query}&" if query else ""
+    return _json(
+        {
+            key: chunk,
+            "page": page,
+            "page_size": size,
+            "first_page_uri": f"{base}?{query}PageSize={size}&Page=0",
+            "uri": f"{base}?{query}PageSize={size}&Page={page}",
+            "next_page_uri": (
+                f"{base}?{query}PageSize={size}&Page={page + 1}&PageToken=PA{page + 1}"
+                if more
+                else None
+            ),
+            "previous_page_uri": f"{base}?{query}PageSize={size}&Page={page - 1}" if page else None,
+        }
+    )
+
+
+async def twilio_messages(request: web.Request) -> web.Response:
+    return await _twilio_activity(request, "messages")
+
+
+async def twilio_calls(request: web.Request) -> web.Response:
+    return await _twilio_activity(request, "calls")
 
 
 # --- Telnyx shape -------------------------------------------------------------------------------
@@ -633,6 +712,8 @@ def build_app(state: SimState, clock: Clock | None = None) -> web.Application:
     )
     add("GET", f"{TWILIO_PREFIX}/Balance.json", twilio_balance, name="twilio.balance")
     add("GET", f"{TWILIO_PREFIX}/IncomingPhoneNumbers.json", twilio_numbers, name="twilio.numbers")
+    add("GET", f"{TWILIO_PREFIX}/Messages.json", twilio_messages, name="twilio.messages")
+    add("GET", f"{TWILIO_PREFIX}/Calls.json", twilio_calls, name="twilio.calls")
     add("GET", "/v2/balance", telnyx_balance, name="telnyx.balance")
     add("GET", "/v2/phone_numbers", telnyx_numbers, name="telnyx.numbers")
     add(

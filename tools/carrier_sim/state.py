@@ -114,6 +114,8 @@ class SimState:
     account_currency: str = "USD"
     auto_recharge_enabled: bool = True
     twilio_subaccount: bool = False  # Balance.json answers with null balance and currency
+    # False: the bridge's account says it cannot tell when a line was last used.
+    bridge_reports_activity: bool = True
     timezone: str = "America/New_York"
     renewals: dict[str, SimRenewal] = field(default_factory=dict)
     charges_total: int = 0

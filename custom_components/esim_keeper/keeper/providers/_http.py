@@ -64,6 +64,11 @@ _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 PARSE_OFF_LOOP_BYTES = 256 * 1024
 # Networks a bridge may be reached on over plain http://: loopback, RFC 1918 / RFC 4193 private
 # and link-local. (Not ipaddress's is_private: it also counts documentation ranges.)
+# 100.64.0.0/10 (RFC 6598 shared address space) is included: it is never routed on the internet,
+# and the one place a Home Assistant user meets it is Tailscale, whose 100.x addresses carry
+# traffic inside WireGuard tunnels (encrypted end to end between the two devices). An ISP's
+# carrier-grade NAT also uses it, but only between a subscriber and the ISP's own NAT, never to a
+# server on the internet. (Tailscale's IPv6 addresses, fd7a:115c:a1e0::/48, are in fc00::/7.)
 _LOCAL_NETWORKS = tuple(
     ipaddress.ip_network(net)
     for net in (
@@ -72,6 +77,7 @@ _LOCAL_NETWORKS = tuple(
         "172.16.0.0/12",
         "192.168.0.0/16",
         "169.254.0.0/16",
+        "100.64.0.0/10",
         "::1/128",
         "fc00::/7",
         "fe80::/10",
@@ -113,30 +119,37 @@ def clean_name(value: object, what: str, *, max_len: int = MAX_TEXT) -> str | No
     return text
 
 
-def check_bridge_url(url: str) -> None:
-    """Refuse a bridge address that would carry the bearer token in clear text across networks.
+def sends_token_in_clear(url: str) -> bool:
+    """Whether a bridge address would carry the bearer token in clear text across networks.
 
-    ``https://`` is always fine. ``http://`` only to loopback (127.0.0.0/8, ::1, ``localhost``),
-    private and link-local addresses (10/8, 172.16/12, 192.168/16, fc00::/7, fe80::/10 ...) and
-    ``.local`` (mDNS) names. Raises InsecureUrlError otherwise, ValueError for a non-HTTP URL.
+    ``https://`` never does. ``http://`` does, except to loopback (127.0.0.0/8, ::1,
+    ``localhost``), private, link-local and shared (Tailscale) addresses (10/8, 172.16/12,
+    192.168/16, 100.64/10, fc00::/7, fe80::/10 ...) and ``.local`` (mDNS) names. A host name is
+    judged by its name, never resolved. ValueError for a URL that is not http(s) with a host.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("the bridge address must be an http:// or https:// URL with a host")
     if parts.scheme == "https":
-        return
+        return False
     host = parts.hostname.rstrip(".").lower()
     if host == "localhost" or host.endswith((".localhost", ".local")):
-        return
+        return False
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        address = None
-    if address is not None and any(address in network for network in _LOCAL_NETWORKS):
-        return
-    raise InsecureUrlError(
-        "the bridge address must use https:// (http:// only on loopback, private or .local)"
-    )
+        return True
+    return not any(address in network for network in _LOCAL_NETWORKS)
+
+
+def check_bridge_url(url: str) -> None:
+    """Refuse a bridge address that would carry the bearer token in clear text across networks
+    (see sends_token_in_clear): InsecureUrlError, or ValueError for a non-HTTP URL."""
+    if sends_token_in_clear(url):
+        raise InsecureUrlError(
+            "the bridge address must use https:// (http:// only on loopback, private or .local "
+            "addresses, unless unencrypted http:// is explicitly allowed)"
+        )
 
 
 class SkippedLines:

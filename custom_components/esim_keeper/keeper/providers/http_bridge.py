@@ -98,12 +98,14 @@ class HttpBridgeProvider:
         timezone: str = "UTC",
         clock: Callable[[], datetime] | None = None,
         poll_timeout: float = POLL_TIMEOUT,
+        allow_http: bool = False,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
         self._clock = clock or (lambda: datetime.now(UTC))
         # The bearer token never travels in clear text across networks: http:// only to
-        # loopback, private addresses and .local names (_http.check_bridge_url).
+        # loopback, private addresses and .local names (_http.check_bridge_url), unless the
+        # user explicitly allowed plain http:// (allow_http; a repair issue then says the risk).
         self._http = HttpClient(
             session,
             base_url.rstrip("/") + f"/{API_VERSION}",
@@ -111,7 +113,7 @@ class HttpBridgeProvider:
             timeout=timeout,
             headers={"Authorization": f"Bearer {token}"},
             now=self._clock,
-            require_secure=True,
+            require_secure=not allow_http,
         )
         self._page_size = page_size
         self._poll_timeout = poll_timeout

@@ -12,8 +12,10 @@ contain balance information"): its numbers are listed with an unknown balance.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Collection
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+import logging
 import re
 from urllib.parse import quote
 
@@ -61,6 +63,32 @@ ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 # 20003 authentication failed, 20005 the account is not active, 20404 the resource (here: the
 # Account SID in the path) is not found for these credentials.
 AUTH_CODES = frozenset({"20003", "20005", "20404"})
+_LOGGER = logging.getLogger(__name__)
+
+# --- activity ---------------------------------------------------------------------------------
+# Twilio reclaims inactive numbers (carriers.json: a 30-day activity rule), so each number's last
+# call or text is read from Twilio's own logs (twilio-oai, spec/json/twilio_api_v2010.json:
+# GET .../Messages.json with DateSent> and GET .../Calls.json with StartTime>, both "YYYY-MM-DD"
+# in GMT and meaning "on or after that day"; records carry from, to, status and date_sent /
+# start_time in RFC 2822, all nullable).
+#
+# Cost, for an account of 1,000 numbers: per-number reads (To= and From= on each of the two
+# lists, PageSize=1) cost 4,000 requests per read. One account-wide listing of each list since
+# the last read instead costs one request per 1,000 records: number-keeping traffic (a few texts
+# a month per number, about 100 records a day for 1,000 numbers) is one page of each list, so
+# 2 requests per read; at one read every ACTIVITY_INTERVAL that is 8 requests a day, against 96
+# balance polls. Both directions are in the same listing (a number that sends or receives).
+# The first read looks back ACTIVITY_LOOKBACK; later ones start a day before the last good read
+# (the filter is by whole GMT days). A busy account is cut at ACTIVITY_PAGES pages per list: the
+# numbers seen keep their newest activity, the others what earlier reads found.
+ACTIVITY_INTERVAL = timedelta(hours=6)
+ACTIVITY_LOOKBACK = timedelta(days=45)
+ACTIVITY_PAGE_SIZE = 1000  # Twilio's maximum PageSize
+ACTIVITY_PAGES = 10
+# Records that are a transmission: a message that went out or came in, a call that connected.
+_MESSAGE_STATUSES = frozenset({"sent", "delivered", "received", "read", "receiving", "sending"})
+_CALL_STATUSES = frozenset({"completed", "in-progress"})
+
 RENEW_UNSUPPORTED = (
     "Twilio has no API to add credit: enable auto-recharge in the Twilio console "
     "(Billing > Payment methods > Auto-recharge) so numbers keep renewing from your balance."
@@ -71,7 +99,7 @@ class TwilioProvider:
     """One Twilio account. Auth: the Account SID + auth token, or (preferred) an API key."""
 
     kind = ProviderKind.TWILIO
-    capabilities = Capabilities(can_renew=False, reports_activity=False, reports_expiry=True)
+    capabilities = Capabilities(can_renew=False, reports_activity=True, reports_expiry=True)
 
     def __init__(
         self,
@@ -102,6 +130,10 @@ class TwilioProvider:
         self._skipped = SkippedLines("twilio")
         self._prefix = f"/2010-04-01/Accounts/{quote(account_sid, safe='')}"
         self._page_size = page_size
+        # Each number's newest call or text seen (E.164 -> when), and the last good read.
+        self._activity: dict[str, datetime] = {}
+        self._activity_read: datetime | None = None
+        self._activity_failing = False
 
     def _check_sid(self) -> None:
         if not isinstance(self._sid, str) or not ACCOUNT_SID.fullmatch(self._sid):
@@ -170,6 +202,7 @@ class TwilioProvider:
             path = following
         else:
             raise InvalidResponseError(f"Twilio listed more than {MAX_PAGES} pages")
+        lines = await self._with_activity(lines, now)
         return AccountData(
             lines=lines,
             fetched_at=now,
@@ -177,6 +210,100 @@ class TwilioProvider:
             requests=self._http.requests - before,
             skipped=self._skipped.finish(),
         )
+
+    async def _with_activity(
+        self, lines: dict[str, LineSnapshot], now: datetime
+    ) -> dict[str, LineSnapshot]:
+        """The lines with their last activity. A read is due every ACTIVITY_INTERVAL (and on
+        each poll after a failed one); a read that fails leaves every number's activity unknown
+        for this poll (one log line), never the balance or the numbers."""
+        due = (
+            self._activity_read is None
+            or self._activity_failing
+            or now - self._activity_read >= ACTIVITY_INTERVAL
+        )
+        if due:
+            try:
+                await self._read_activity({line.number for line in lines.values()}, now)
+            except ProviderError as err:
+                if not self._activity_failing:
+                    _LOGGER.warning("twilio: activity cannot be read, shown as unknown: %s", err)
+                self._activity_failing = True
+                return lines
+            if self._activity_failing:
+                _LOGGER.info("twilio: activity can be read again")
+            self._activity_failing = False
+        return {
+            key: replace(line, last_activity=self._activity.get(line.number))
+            for key, line in lines.items()
+        }
+
+    async def _read_activity(self, numbers: Collection[str], now: datetime) -> None:
+        """One account-wide read of messages and calls since the last good read."""
+        since = (
+            now - ACTIVITY_LOOKBACK
+            if self._activity_read is None
+            else self._activity_read - timedelta(days=1)
+        )
+        day = since.astimezone(UTC).date().isoformat()
+        found: dict[str, datetime] = {}
+        await self._scan("Messages", "messages", ("DateSent>", day), "date_sent",
+                         _MESSAGE_STATUSES, numbers, now, found)  # fmt: skip
+        await self._scan("Calls", "calls", ("StartTime>", day), "start_time",
+                         _CALL_STATUSES, numbers, now, found)  # fmt: skip
+        for number, when in found.items():
+            if number not in self._activity or when > self._activity[number]:
+                self._activity[number] = when
+        self._activity_read = now
+
+    async def _scan(
+        self,
+        resource: str,
+        key: str,
+        since: tuple[str, str],
+        field_name: str,
+        statuses: frozenset[str],
+        numbers: Collection[str],
+        now: datetime,
+        found: dict[str, datetime],
+    ) -> None:
+        """Page through one list (at most ACTIVITY_PAGES pages), keeping each of ``numbers``'s
+        newest transmission, as sender or receiver. An odd record is passed over; an odd page
+        is an InvalidResponseError."""
+        list_path = f"{self._prefix}/{resource}.json"
+        path: str | None = list_path
+        params: dict[str, str] | None = {since[0]: since[1], "PageSize": str(ACTIVITY_PAGE_SIZE)}
+        pages: set[str] = set()
+        for _ in range(ACTIVITY_PAGES):
+            if path is None:
+                return
+            resp = await self._http.request("GET", path, what=key, params=params)
+            page = as_object(resp.data, f"{key} page")
+            for record in as_list(page.get(key), key):
+                if not isinstance(record, dict) or record.get("status") not in statuses:
+                    continue
+                try:
+                    when = min(parse_rfc2822(record.get(field_name), field_name), now)
+                except InvalidResponseError:
+                    continue
+                for party in (record.get("from"), record.get("to")):
+                    known = found.get(party) if isinstance(party, str) else None
+                    if (
+                        isinstance(party, str)
+                        and party in numbers
+                        and (known is None or when > known)
+                    ):
+                        found[party] = when
+            following = get_text(page, "next_page_uri", f"{key} page", max_len=2048, optional=True)
+            if following is not None and (
+                not following.startswith(list_path + "?") or following in pages
+            ):
+                raise InvalidResponseError(f"Twilio's next {key} page is not a new page")
+            if following is not None:
+                pages.add(following)
+            path, params = following, None
+        if path is not None:
+            _LOGGER.info("twilio: %s read up to %s pages; older ones skipped", key, ACTIVITY_PAGES)
 
     @staticmethod
     def _line(item: object, balance: Money | None, now: datetime) -> LineSnapshot:
