@@ -225,7 +225,10 @@ async def test_one_bad_number_only(
         assert set(data.lines) == {"PN1"}
         assert data.lines["PN1"].name is None
         assert len(data.skipped) == 1
-    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    # Not asyncio's "Executing ... took 0.12 seconds" (debug mode on a loaded machine).
+    warnings = [
+        r for r in caplog.records if r.levelname == "WARNING" and not r.name.startswith("asyncio")
+    ]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert "0101" not in warnings[0].getMessage()
     answer(canned, good)  # the carrier fixed it: one INFO line, nothing skipped
@@ -494,7 +497,11 @@ async def test_activity_read_failure_keeps_the_account(
         assert data.account_balance == Money(Decimal("12.29"), "USD")
         assert len(data.lines) == 3
         assert all(line.last_activity is None for line in data.lines.values())
-    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    warnings = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and not r.name.startswith("asyncio")
+    ]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert "activity" in warnings[0].getMessage()
     sim.set_fault("twilio.calls", None)

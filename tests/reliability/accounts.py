@@ -89,8 +89,26 @@ def sim_entry(
     )
 
 
+# Set-ups that may time out on a loaded machine before one succeeds (see load()).
+LOAD_TRIES = 4
+
+
+async def load(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set the account up, retrying as Home Assistant does when its first poll failed.
+
+    Every request is cut off after FAST_TIMEOUT (80 ms): on a loaded machine even a healthy
+    simulator can outlast it, and the entry then waits in SETUP_RETRY.
+    """
+    loaded = await hass.config_entries.async_setup(entry.entry_id)
+    for _ in range(LOAD_TRIES - 1):
+        if loaded:
+            break
+        loaded = await hass.config_entries.async_reload(entry.entry_id)
+    assert loaded, entry.state
+
+
 async def setup(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
     entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
+    await load(hass, entry)
     await hass.async_block_till_done()
     return entry

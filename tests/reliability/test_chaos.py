@@ -37,11 +37,11 @@ from custom_components.esim_keeper.payments import payment_state
 from custom_components.esim_keeper.renewal import EVENT_RENEWAL
 from tools.carrier_sim import CarrierSim, SimState
 
-from .accounts import SUB, setup, sim_entry
+from .accounts import SUB, load, setup, sim_entry
 from .conftest import CHAOS_SEQUENCES, FIGURES, SLOW
 
 CHUNK = 50  # sequences per test (one Home Assistant each)
-RETRIES = 3  # set-ups and polls that may time out on a loaded machine (see _restart)
+RETRIES = 3  # polls that may time out on a loaded machine before a lookup settles
 # Faults on the payment call: (createRenewal spec, getRenewal spec) per name.
 PAY_FAULTS: dict[str, tuple[str | None, str | None]] = {
     "none": (None, None),
@@ -120,14 +120,7 @@ async def _restart(hass: HomeAssistant, entry: MockConfigEntry, books: Books) ->
     state = payment_state(hass)
     state.histories.clear()
     state.locks.clear()
-    loaded = await hass.config_entries.async_setup(entry.entry_id)
-    for _ in range(RETRIES):
-        if loaded:
-            break
-        # Home Assistant retries a set-up whose first poll failed. With requests cut off after
-        # FAST_TIMEOUT, a healthy poll on a loaded machine can outlast it: retry as it would.
-        loaded = await hass.config_entries.async_reload(entry.entry_id)
-    assert loaded
+    await load(hass, entry)
     await hass.async_block_till_done(wait_background_tasks=True)
     ids = {r.renewal_id for r in _engine(entry).history.records()}
     assert books.seen <= ids, f"records lost in a restart: {books.seen - ids}"

@@ -121,7 +121,10 @@ async def test_fault(
     assert "Unexpected error" not in loud[0]
 
     sim.state.faults.clear()
-    await _poll(hass, entry)
+    for _ in range(3):  # a healthy poll may still outlast the 80 ms test timeout under load
+        await _poll(hass, entry)
+        if coordinator.last_update_success:
+            break
     assert _state(hass) == healthy
     assert coordinator.last_update_success
     assert len(_loud(caplog)) == 1
