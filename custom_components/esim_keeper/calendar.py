@@ -2,8 +2,10 @@
 
 Events start at the real deadline instants (keeper.deadlines.deadline_events), so calendar triggers
 with a negative offset fire that long before a deadline. Summaries and descriptions come from the
-translation files (``entity.calendar.deadlines.state_attributes.{message,description}.state``:
-the texts the calendar's message and description attributes take) in Home Assistant's language.
+translation files in Home Assistant's language: the phrase of each kind of deadline
+(``entity.calendar.deadlines.state_attributes.{message,description}.state``, which Home Assistant
+allows no placeholders in) is joined to the number's name by ``common.deadline_summary``
+("{name}: {event}", "{name}：{event}"), so each language keeps its own punctuation and word order.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ PARALLEL_UPDATES = 0
 
 TRANSLATION_KEY = "deadlines"
 _TEXTS = f"component.{DOMAIN}.entity.calendar.{TRANSLATION_KEY}.state_attributes"
+_SUMMARY = f"component.{DOMAIN}.common.deadline_summary"
 
 
 async def async_setup_entry(
@@ -81,18 +84,22 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
         """The calendar's texts in Home Assistant's language (English for missing keys)."""
         language = self.hass.config.language
         if language != self._language:
-            self._texts = await async_get_translations(self.hass, language, "entity", {DOMAIN})
+            self._texts = {
+                **await async_get_translations(self.hass, language, "entity", {DOMAIN}),
+                **await async_get_translations(self.hass, language, "common", {DOMAIN}),
+            }
             self._language = language
         return self._texts
 
     def _calendar_event(self, deadline: DeadlineEvent, name: str) -> CalendarEvent:
         kind = deadline.kind.value
-        summary = self._texts.get(f"{_TEXTS}.message.state.{kind}", f"{{name}}: {kind}")
+        phrase = self._texts.get(f"{_TEXTS}.message.state.{kind}", kind)
+        summary = self._texts.get(_SUMMARY, "{name}: {event}")
         description = self._texts.get(f"{_TEXTS}.description.state.{kind}")
         return CalendarEvent(
             start=deadline.start,
             end=deadline.end,
-            summary=summary.format(name=name),
+            summary=summary.format(name=name, event=phrase),
             description=description,
             uid=deadline.uid,
         )
