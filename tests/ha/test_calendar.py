@@ -93,7 +93,7 @@ async def test_events_in_chinese(hass: HomeAssistant) -> None:
         state = hass.states.get(CALENDAR)
         assert state is not None
         assert state.attributes["message"] == "Tello：余额将不够续费"
-        assert state.attributes["description"].startswith("余额")
+        assert state.attributes["description"].startswith("从这时起，余额不够续费了")
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
