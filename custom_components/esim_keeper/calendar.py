@@ -11,6 +11,7 @@ allows no placeholders in) is joined to the number's name by ``common.deadline_s
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
@@ -21,13 +22,17 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
+from . import texts
 from .const import DOMAIN, PROVIDER_MODELS
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 from .keeper.deadlines import DeadlineEvent, deadline_events
+from .keeper.providers.base import ProviderKind
 
 PARALLEL_UPDATES = 0
 
 TRANSLATION_KEY = "deadlines"
+# Account titles eSIM Keeper chooses itself (keeper/providers): their devices get translated names.
+DEFAULT_TITLES: Final = {ProviderKind.DEMO: "Demo carrier", ProviderKind.MANUAL: "Manual records"}
 _TEXTS = f"component.{DOMAIN}.entity.calendar.{TRANSLATION_KEY}.state_attributes"
 _SUMMARY = f"component.{DOMAIN}.common.deadline_summary"
 
@@ -51,12 +56,17 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
         coordinator = entry.runtime_data.coordinator
         super().__init__(coordinator)
         self._attr_unique_id = f"{entry.entry_id}_{TRANSLATION_KEY}"
+        kind = coordinator.provider.kind
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
             name=entry.title,
-            model=PROVIDER_MODELS[coordinator.provider.kind],
+            model=texts.device_model(coordinator.hass, kind.value, PROVIDER_MODELS[kind]),
+            model_id=kind.value,
             entry_type=DeviceEntryType.SERVICE,
         )
+        if entry.title == DEFAULT_TITLES.get(kind):
+            # An account named by eSIM Keeper, not by the user or carrier: a translated name.
+            self._attr_device_info["translation_key"] = f"{kind.value}_account"
         self._language: str | None = None
         self._texts: dict[str, str] = {}
         self._cache: dict[str, tuple[NumberData, list[DeadlineEvent]]] = {}

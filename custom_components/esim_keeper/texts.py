@@ -19,6 +19,8 @@ from homeassistant.helpers.translation import async_get_cached_translations
 from .const import DOMAIN
 
 PAYMENT_METHOD: Final = "payment_method"
+PROVIDER: Final = "provider"
+CARRIER: Final = "carrier"
 ATTEMPT_STATUS: Final = "attempt_status"
 REASON: Final = "reason"
 PROBLEM: Final = "problem"
@@ -43,6 +45,26 @@ def code_name(hass: HomeAssistant, table: str, code: str) -> str:
     texts = _texts(hass, "selector")
     prefix = f"component.{DOMAIN}.selector.{table}.options."
     return texts.get(prefix + code) or texts.get(prefix + OTHER) or code
+
+
+@callback
+def device_model(hass: HomeAssistant, kind: str, english: str) -> str:
+    """A device's model in Home Assistant's language ("我自己的记录", "HTTP 桥接").
+
+    Home Assistant does not translate device models; the text is chosen when the device is
+    created or updated (set-up, reload), in the language Home Assistant has then.
+    """
+    return _texts(hass, "selector").get(
+        f"component.{DOMAIN}.selector.{PROVIDER}.options.{kind}", english
+    )
+
+
+@callback
+def carrier_name(hass: HomeAssistant, carrier: str, english: str) -> str:
+    """A carrier preset's name in Home Assistant's language ("T-Mobile 预付费")."""
+    return _texts(hass, "selector").get(
+        f"component.{DOMAIN}.selector.{CARRIER}.options.{carrier}", english
+    )
 
 
 @callback

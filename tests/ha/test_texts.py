@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.translation import async_load_integrations
 import pytest
 
@@ -33,6 +34,8 @@ from custom_components.esim_keeper.keeper.model import PaymentMethod
 from custom_components.esim_keeper.keeper.money import Money
 from custom_components.esim_keeper.keeper.providers import base as provider_base
 from custom_components.esim_keeper.payments import attempts_text
+
+from .accounts import manual_account, manual_entry, manual_ledger, setup_account
 
 PKG = Path(__file__).parents[2] / "custom_components" / "esim_keeper"
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
@@ -210,3 +213,41 @@ def test_every_code_has_a_name(lang: str) -> None:
     # Decline reasons the bridge protocol names, and those eSIM Keeper records itself.
     assert {"insufficient_funds", "card_declined", "line_deleted"} <= names[texts.REASON]
     assert {"mismatch", "pending", "not_received", "user_confirmed", "error"} <= names[texts.REASON]
+
+
+async def test_devices_read_chinese(hass: HomeAssistant) -> None:
+    """Model and manufacturer are written in Home Assistant's language; model_id stays stable."""
+    hass.config.language = LANG
+    ledger = manual_ledger(
+        "10.00", "2026-12-08T08:00:00+00:00", read_at="2026-11-20T00:00:00+00:00"
+    )
+    entry = await setup_account(
+        hass,
+        manual_account(
+            ("+12025550199", "TM", "tmobile_prepaid", ledger),
+            ("+12025550198", "Mine", "other", ledger),
+        ),
+    )
+    registry = dr.async_get(hass)
+    devices = {
+        d.name: (d.manufacturer, d.model, d.model_id)
+        for d in dr.async_entries_for_config_entry(registry, entry.entry_id)
+    }
+    assert devices == {
+        "我自己的记录": (None, "我自己的记录", "manual"),  # the account (its calendar)
+        "TM": ("T-Mobile 预付费", "我自己的记录", "manual"),
+        "Mine": (None, "我自己的记录", "manual"),
+    }
+
+
+async def test_devices_read_english(hass: HomeAssistant) -> None:
+    entry = await setup_account(hass, manual_entry())
+    registry = dr.async_get(hass)
+    devices = {
+        d.name: (d.manufacturer, d.model, d.model_id)
+        for d in dr.async_entries_for_config_entry(registry, entry.entry_id)
+    }
+    assert devices == {
+        "Manual records": (None, "Own records", "manual"),
+        "Ultra": ("Ultra Mobile PayGo", "Own records", "manual"),
+    }
