@@ -391,6 +391,8 @@ async def step_chinese(ctx: Context) -> str:
     await page.goto(f"{ctx.base}/config/integrations/integration/esim_keeper")
     await page.get_by_role("button", name="添加号码").first.click()
     await _text_visible(ctx, "选择此账户下另一个要保号的号码")
+    # The carrier field's help, in the glossary's words (docs/glossary.md: 保号使用间隔).
+    await _text_visible(ctx, "默认采用该运营商的续费金额、宽限期和保号使用间隔")
     await ctx.shot("add-number-flow-zh-Hans")
     await page.keyboard.press("Escape")
 
@@ -421,11 +423,26 @@ async def step_chinese(ctx: Context) -> str:
             if attempt == 2:
                 raise
             await page.wait_for_load_state()
-    expected = ["余额", "状态", "套餐到期日"]
+    # The device's model is written in the server's language when the account loads (Home
+    # Assistant translates no model); its model_id stays the stable provider kind.
+    devices = await ctx.ha.ws("config/device_registry/list")
+    device = next(d for d in devices if d["id"] == ctx.facts["device_id"])
+    if (device["model"], device["model_id"]) != ("HTTP 桥接", "http_bridge"):
+        raise AssertionError(f"device model {device['model']!r} / {device['model_id']!r}")
+    expected = ["余额", "状态", "套餐到期日", "保号截止日", "HTTP 桥接"]
     if "renew" in ctx.facts["entities"]:
         expected.append("立即续费")
     for text in expected:
         await _text_visible(ctx, text)
+    # The status reads in the glossary's terms, never the old wordings.
+    if "status" in ctx.facts["entities"]:
+        words = ("正常", "待续费", "即将到期", "宽限期中", "已停机", "号码已被回收")
+        if not any([await ctx.page.get_by_text(w, exact=True).count() for w in words]):
+            raise AssertionError(f"no status word of the glossary on the device page {words}")
+    body = await ctx.page.locator("body").inner_text()
+    for old in ("HTTP bridge", "即将续费", "号码已失去", "未核实", "银行卡", "Other carrier"):
+        if old in body:
+            raise AssertionError(f"the Chinese device page still shows {old!r}")
     await ctx.shot("device-page-zh-Hans")
     shown = ", ".join(expected)
     return f"Add number flow (添加号码) in Chinese; {name!r}; device page shows {shown}"

@@ -17,6 +17,7 @@ from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.typing import ConfigType
 
+from . import texts
 from .client import create_provider, provider_kind
 from .const import (
     CONF_ALLOW_HTTP,
@@ -207,5 +208,5 @@ def _switch_off_hand_kept_auto_renew(hass: HomeAssistant, entry: ConfigEntry) ->
             is_persistent=True,
             severity=ir.IssueSeverity.WARNING,
             translation_key=ISSUE_HAND_KEPT_AUTO_RENEW,
-            translation_placeholders={"account": entry.title, "names": ", ".join(names)},
+            translation_placeholders={"account": entry.title, "names": texts.join(hass, names)},
         )

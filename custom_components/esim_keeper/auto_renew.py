@@ -18,12 +18,14 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
+from . import texts
 from .const import CONF_RENEWAL, CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN, LOGGER
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 from .history import PaymentHistory, Verification
 from .keeper.errors import KeeperError
 from .keeper.renewals import auto_renew_due, number_at_risk
 from .lines import AutoRenewMode, NumberConfig
+from .texts import REASON
 from .verification import issue_id
 
 # Consecutive failed automatic renewals after which auto-renew switches itself off.
@@ -183,7 +185,7 @@ class AutoRenewer:
             translation_placeholders={
                 "name": config.name,
                 "failures": str(failures),
-                "reason": reason,
+                "reason": texts.code_name(self.hass, REASON, reason),
             },
             data={
                 "entry_id": self.entry.entry_id,

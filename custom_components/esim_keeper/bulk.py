@@ -22,6 +22,7 @@ from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
+from . import texts
 from .const import (
     CONF_CARRIER,
     CONF_LEDGER,
@@ -42,6 +43,7 @@ from .keeper.phone import mask
 from .keeper.providers.base import ProviderKind
 from .lines import ledger_to_data, new_plan_from_settings, taken_numbers
 from .pool import NumberDefaults
+from .texts import PROBLEM
 
 SERVICE_IMPORT_NUMBERS = "import_numbers"
 SERVICE_EXPORT_NUMBERS = "export_numbers"
@@ -118,7 +120,7 @@ async def _import_numbers(call: ServiceCall) -> ServiceResponse:
                 count=str(len(result.errors)),
                 row=str(first.row),
                 column=first.column or "-",
-                error=first.error,
+                error=texts.code_name(hass, PROBLEM, first.error),
             )
         return cast(
             "ServiceResponse", {"imported": 0, "errors": [e.to_dict() for e in result.errors]}
@@ -140,7 +142,7 @@ async def _import_numbers(call: ServiceCall) -> ServiceResponse:
                     count=str(len(late)),
                     row=str(late[0].row),
                     column="number",
-                    error="number_taken",
+                    error=texts.code_name(hass, PROBLEM, "number_taken"),
                 )
             for row in chunk:
                 subentry = _subentry(row, defaults)

@@ -2,13 +2,16 @@
 
 Events start at the real deadline instants (keeper.deadlines.deadline_events), so calendar triggers
 with a negative offset fire that long before a deadline. Summaries and descriptions come from the
-translation files (``entity.calendar.deadlines.state_attributes.{message,description}.state``:
-the texts the calendar's message and description attributes take) in Home Assistant's language.
+translation files in Home Assistant's language: the phrase of each kind of deadline
+(``entity.calendar.deadlines.state_attributes.{message,description}.state``, which Home Assistant
+allows no placeholders in) is joined to the number's name by ``common.deadline_summary``
+("{name}: {event}", "{name}：{event}"), so each language keeps its own punctuation and word order.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
@@ -19,14 +22,19 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
+from . import texts
 from .const import DOMAIN, PROVIDER_MODELS
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 from .keeper.deadlines import DeadlineEvent, deadline_events
+from .keeper.providers.base import ProviderKind
 
 PARALLEL_UPDATES = 0
 
 TRANSLATION_KEY = "deadlines"
+# Account titles eSIM Keeper chooses itself (keeper/providers): their devices get translated names.
+DEFAULT_TITLES: Final = {ProviderKind.DEMO: "Demo carrier", ProviderKind.MANUAL: "Manual records"}
 _TEXTS = f"component.{DOMAIN}.entity.calendar.{TRANSLATION_KEY}.state_attributes"
+_SUMMARY = f"component.{DOMAIN}.common.deadline_summary"
 
 
 async def async_setup_entry(
@@ -48,12 +56,17 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
         coordinator = entry.runtime_data.coordinator
         super().__init__(coordinator)
         self._attr_unique_id = f"{entry.entry_id}_{TRANSLATION_KEY}"
+        kind = coordinator.provider.kind
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
             name=entry.title,
-            model=PROVIDER_MODELS[coordinator.provider.kind],
+            model=texts.device_model(coordinator.hass, kind.value, PROVIDER_MODELS[kind]),
+            model_id=kind.value,
             entry_type=DeviceEntryType.SERVICE,
         )
+        if entry.title == DEFAULT_TITLES.get(kind):
+            # An account named by eSIM Keeper, not by the user or carrier: a translated name.
+            self._attr_device_info["translation_key"] = f"{kind.value}_account"
         self._language: str | None = None
         self._texts: dict[str, str] = {}
         self._cache: dict[str, tuple[NumberData, list[DeadlineEvent]]] = {}
@@ -81,18 +94,22 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
         """The calendar's texts in Home Assistant's language (English for missing keys)."""
         language = self.hass.config.language
         if language != self._language:
-            self._texts = await async_get_translations(self.hass, language, "entity", {DOMAIN})
+            self._texts = {
+                **await async_get_translations(self.hass, language, "entity", {DOMAIN}),
+                **await async_get_translations(self.hass, language, "common", {DOMAIN}),
+            }
             self._language = language
         return self._texts
 
     def _calendar_event(self, deadline: DeadlineEvent, name: str) -> CalendarEvent:
         kind = deadline.kind.value
-        summary = self._texts.get(f"{_TEXTS}.message.state.{kind}", f"{{name}}: {kind}")
+        phrase = self._texts.get(f"{_TEXTS}.message.state.{kind}", kind)
+        summary = self._texts.get(_SUMMARY, "{name}: {event}")
         description = self._texts.get(f"{_TEXTS}.description.state.{kind}")
         return CalendarEvent(
             start=deadline.start,
             end=deadline.end,
-            summary=summary.format(name=name),
+            summary=summary.format(name=name, event=phrase),
             description=description,
             uid=deadline.uid,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 from functools import partial
-from typing import Any, override
+from typing import Any, Final, override
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -142,6 +142,7 @@ CONF_AUTOPAY = "carrier_autopay"
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TEXT = TextSelector()
+PATTERN_EXAMPLE: Final = "(?P<balance>[0-9.]+)"  # a custom pattern's named group, for the help text
 
 
 def _days(minimum: int, maximum: int = 3660) -> NumberSelector:
@@ -965,7 +966,11 @@ class NumberSubentryFlow(ConfigSubentryFlow):
             step_id="reconfigure",
             data_schema=schema,
             errors=errors,
-            description_placeholders={"number": format_number(data[CONF_NUMBER])},
+            description_placeholders={
+                "number": format_number(data[CONF_NUMBER]),
+                # Kept out of the translations: Home Assistant reads "<balance>" as HTML there.
+                "pattern_example": PATTERN_EXAMPLE,
+            },
         )
 
     def _payment_methods(self) -> tuple[PaymentMethod, ...]:

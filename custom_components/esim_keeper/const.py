@@ -90,7 +90,9 @@ def scan_interval(kind: ProviderKind, options: dict[str, object] | None) -> time
     return timedelta(minutes=max(MIN_SCAN_MINUTES[kind], min(int(minutes), MAX_SCAN_MINUTES)))
 
 
-# How a device shows where its data comes from (the "model" of number and account devices).
+# How a device shows where its data comes from (the "model" of number and account devices), in
+# English: the shown model is translated (selector.provider.options, texts.device_model) and the
+# stable model_id is the provider kind ("manual"), which blueprints and automations match on.
 PROVIDER_MODELS: Final[dict[ProviderKind, str]] = {
     ProviderKind.MANUAL: "Own records",
     ProviderKind.HTTP_BRIDGE: "HTTP bridge",

@@ -14,6 +14,7 @@ from homeassistant.helpers.entity_platform import (
 )
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from . import texts
 from .const import DOMAIN, PROVIDER_MODELS
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 from .keeper.carriers import OTHER
@@ -104,7 +105,9 @@ def async_number_device(entry: EsimKeeperConfigEntry, subentry_id: str) -> dr.An
     number instead of one per entity, a seventh less set-up time at 1,000 numbers (benchmarks/).
     """
     runtime = entry.runtime_data
-    registry = dr.async_get(runtime.coordinator.hass)
+    hass = runtime.coordinator.hass
+    registry = dr.async_get(hass)
+    kind = runtime.provider.kind.value
     device_id = runtime.device_ids.get(subentry_id)
     if device_id is not None and (device := registry.async_get(device_id)) is not None:
         return device
@@ -116,9 +119,13 @@ def async_number_device(entry: EsimKeeperConfigEntry, subentry_id: str) -> dr.An
         # must not carry full numbers.
         identifiers={(DOMAIN, subentry_id)},
         name=config.name,
-        # The carrier is the "manufacturer"; "Other" says nothing and would stay English.
-        manufacturer=None if config.carrier == OTHER else config.carrier_name,
-        model=PROVIDER_MODELS[runtime.provider.kind],
+        # The carrier is the "manufacturer"; "Other" says nothing. Home Assistant translates
+        # neither manufacturer nor model: both are written in its language at set-up.
+        manufacturer=None
+        if config.carrier == OTHER
+        else texts.carrier_name(hass, config.carrier, config.carrier_name),
+        model=texts.device_model(hass, kind, PROVIDER_MODELS[runtime.provider.kind]),
+        model_id=kind,  # stable for blueprints: "manual" is a hand-kept number
         entry_type=dr.DeviceEntryType.SERVICE,
     )
     runtime.device_ids[subentry_id] = device.id

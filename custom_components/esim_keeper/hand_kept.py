@@ -27,6 +27,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
+from . import texts
 from .const import CONF_USER_ACTIVITY, CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
 from .errors import invalid
@@ -52,6 +53,7 @@ from .keeper.payments import recorded_twice
 from .keeper.renewals import corrected_ledger
 from .lines import NumberConfig, async_save_ledger
 from .payments import SOURCE_REPAIR, PaymentState
+from .texts import PROBLEM
 from .verification import issue_id
 
 ISSUE_AUTOPAY = "autopay_unconfirmed"
@@ -159,7 +161,8 @@ class HandKept:
             try:
                 updated = apply_payment(ledger, config.plan, amount, paid_at)
             except KeeperError as err:
-                raise invalid("invalid_payment", error=str(err)) from err
+                problem = texts.code_name(self.hass, PROBLEM, err.key)
+                raise invalid("invalid_payment", error=problem) from err
             chosen = method or next(iter(config.renewal.payment_methods), PaymentMethod.CARD)
             record = self._recorded(config, amount, paid_at, chosen, paid, source)
             await self.history.async_add(record)  # on disk before the ledger moves
@@ -249,7 +252,8 @@ class HandKept:
                 plan_expiry,
             )
         except KeeperError as err:
-            raise invalid("invalid_reading", error=str(err)) from err
+            problem = texts.code_name(self.hass, PROBLEM, err.key)
+            raise invalid("invalid_reading", error=problem) from err
         self._save(config, book, ledger)
         await self.coordinator.async_refresh()
 

@@ -36,6 +36,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
+from . import texts
 from .const import DOMAIN, LOGGER
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
 from .errors import failed, invalid
@@ -66,6 +67,7 @@ from .keeper.providers.base import (
 )
 from .keeper.renewals import cap_allows, cap_left, spent_in_window
 from .lines import NumberConfig
+from .texts import PAYMENT_METHOD, REASON
 
 # After a success, give up waiting for the change to show on the line after this.
 VERIFY_WINDOW = timedelta(minutes=30)
@@ -146,15 +148,16 @@ class _Failure:
     placeholders: dict[str, str]
 
 
-def attempts_text(record: RenewalRecord) -> str:
-    """ "card: declined (insufficient_funds), paypal: declined" for messages."""
-    parts = []
-    for attempt in record.attempts:
-        text = f"{attempt.method.value}: {attempt.status.value}"
-        if attempt.reason:
-            text += f" ({attempt.reason})"
-        parts.append(text)
-    return ", ".join(parts)
+def attempts_text(hass: HomeAssistant, record: RenewalRecord) -> str:
+    """The attempts in words, e.g. "Card: declined (insufficient funds); PayPal: declined"."""
+    return texts.join(
+        hass,
+        (
+            texts.attempt_text(hass, a.method.value, a.status.value, a.reason)
+            for a in record.attempts
+        ),
+        "clause_join",
+    )
 
 
 def _request(record: RenewalRecord, attempt: Attempt) -> RenewalRequest:
@@ -225,7 +228,9 @@ class Payments:
         """
         offered = self.provider.capabilities.payment_methods
         if first is not None and first not in offered:
-            raise invalid("method_unsupported", method=first.value)
+            raise invalid(
+                "method_unsupported", method=texts.code_name(self.hass, PAYMENT_METHOD, first.value)
+            )
         order = [m for m in config.renewal.payment_methods if m in offered] or list(offered)
         if first is not None:
             order = [first, *(m for m in order if m is not first)]
@@ -326,7 +331,7 @@ class Payments:
         record.outcome = Outcome.FAILED
         LOGGER.warning("Renewal of %s declined by every payment method", config.masked)
         return _Failure(
-            "renewal_declined", {"name": config.name, "attempts": attempts_text(record)}
+            "renewal_declined", {"name": config.name, "attempts": attempts_text(self.hass, record)}
         )
 
     async def _async_attempt(
@@ -355,7 +360,10 @@ class Payments:
         except ProviderError as err:  # refused before paying: auth, unknown line, ...
             attempt.status, attempt.reason = AttemptStatus.NOT_CHARGED, err.key
             record.outcome = Outcome.FAILED
-            return _Failure("renewal_not_charged", {"name": config.name, "error": err.key})
+            return _Failure(
+                "renewal_not_charged",
+                {"name": config.name, "error": texts.code_name(self.hass, REASON, err.key)},
+            )
         else:
             self._apply_result(record, attempt, request, result)
         if attempt.status is AttemptStatus.UNKNOWN:

@@ -75,7 +75,7 @@ async def test_import_with_any_bad_row_changes_nothing(hass: HomeAssistant) -> N
         "count": "2",
         "row": "4",
         "column": "number",
-        "error": "number_taken",
+        "error": "the number is already kept by eSIM Keeper",
     }
     assert dict(entry.subentries) == before
 
@@ -186,7 +186,7 @@ async def test_a_number_taken_while_importing_undoes_the_import(hass: HomeAssist
         "count": "1",
         "row": "51",
         "column": "number",
-        "error": "number_taken",
+        "error": "the number is already kept by eSIM Keeper",
     }
     await hass.async_block_till_done()
     assert set(numbers(entry)) == {"+12025550149"}

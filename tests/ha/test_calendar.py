@@ -85,15 +85,15 @@ async def test_events_in_chinese(hass: HomeAssistant) -> None:
         entry = await setup_account(hass, bridge_entry(sim))
         events = await _events(hass, "2026-11-26T00:00:00+00:00", "2027-01-01T00:00:00+00:00")
         assert [summary for _, summary in events] == [
-            "Tello：余额用尽",
+            "Tello：余额将不够续费",
             "Tello：套餐到期",
             "Work：套餐到期",
-            "Work：需使用号码以保号",
+            "Work：使用截止日，请打个电话或发条短信",
         ]
         state = hass.states.get(CALENDAR)
         assert state is not None
-        assert state.attributes["message"] == "Tello：余额用尽"
-        assert state.attributes["description"].startswith("余额")
+        assert state.attributes["message"] == "Tello：余额将不够续费"
+        assert state.attributes["description"].startswith("从这时起，余额不够续费了")
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -116,7 +116,7 @@ async def test_next_event_follows_the_clock_and_the_language(
         # Switching Home Assistant to Chinese rewrites the next event's summary.
         await hass.config.async_update(language="zh-Hans")
         await hass.async_block_till_done()
-        assert hass.states.get(CALENDAR).attributes["message"] == "Tello：余额用尽"  # type: ignore[union-attr]
+        assert hass.states.get(CALENDAR).attributes["message"] == "Tello：余额将不够续费"  # type: ignore[union-attr]
         await hass.config.async_update(time_zone="Asia/Shanghai")  # not the language: no rewrite
         await hass.async_block_till_done()
         await hass.config.async_update(language="en")
@@ -191,11 +191,15 @@ async def test_calendar_trigger_with_an_offset_fires_before_the_deadline(
 
 @pytest.mark.parametrize("lang", ["en", "zh-Hans"])
 def test_every_deadline_kind_has_its_texts(lang: str) -> None:
-    """Summaries and descriptions for every kind the keeper produces, naming the number."""
+    """Summaries and descriptions for every kind the keeper produces; summaries name the number."""
     tree = json.loads((PKG / "translations" / f"{lang}.json").read_text(encoding="utf-8"))
     calendar = tree["entity"]["calendar"][TRANSLATION_KEY]
     assert calendar["name"]
+    summary = tree["common"]["deadline_summary"]
+    assert "{name}" in summary
+    assert "{event}" in summary
     texts = calendar["state_attributes"]
     for kind in DeadlineKind:
-        assert "{name}" in texts["message"]["state"][kind.value], kind
+        assert texts["message"]["state"][kind.value], kind
+        assert "{" not in texts["message"]["state"][kind.value], kind
         assert texts["description"]["state"][kind.value], kind

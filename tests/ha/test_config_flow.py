@@ -711,7 +711,10 @@ async def test_number_settings_renewal_and_plan(
     await setup_entry(hass, demo_entry)
     result = await _reconfigure_number(hass, demo_entry, "sub-0101")
     assert result["step_id"] == "reconfigure"
-    assert result["description_placeholders"] == {"number": "+1 202-555-0101"}
+    assert result["description_placeholders"] == {
+        "number": "+1 202-555-0101",
+        "pattern_example": "(?P<balance>[0-9.]+)",
+    }
     suggested = _suggested(result)
     assert suggested["name"] == "Ultra"
     assert suggested["renewal"] == {"spend_cap": "50"}

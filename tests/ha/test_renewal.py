@@ -155,7 +155,9 @@ async def test_all_declined(hass: HomeAssistant, sim: CarrierSim) -> None:
     with pytest.raises(HomeAssistantError) as err:
         await renew(hass, sim)
     assert err.value.translation_key == "renewal_declined"
-    assert "card: declined (card_declined)" in str(err.value.translation_placeholders)
+    assert err.value.translation_placeholders["attempts"] == (
+        "Carrier balance: declined (card declined); Card: declined (card declined)"
+    )
     assert charges(sim) == 0
     assert sim.state.charges_total == 0
     assert events[0].data["outcome"] == "failed"
@@ -421,7 +423,7 @@ async def test_auto_renew_switches_off_after_failures(hass: HomeAssistant, sim: 
     assert issue.translation_placeholders == {
         "name": "Tello",
         "failures": "3",
-        "reason": "renewal_declined",
+        "reason": "every payment method was declined",
     }
     assert entry.subentries[SUB].data[CONF_RENEWAL]["auto_renew"] == "off"
     assert charges(sim) == 0
