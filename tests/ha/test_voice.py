@@ -765,7 +765,10 @@ async def test_a_carrier_that_reports_use_itself_is_refused(
     await _start_family(hass, tmp_path, "en")
     entry: EsimKeeperConfigEntry = hass.config_entries.async_get_entry("manual-entry")  # type: ignore[assignment]
     provider = entry.runtime_data.coordinator.provider
-    provider.capabilities = replace(provider.capabilities, keeps_activity=False)  # type: ignore[misc]
+    # As if the carrier reported use itself (Twilio, a bridge that does): its word stands.
+    provider.capabilities = replace(  # type: ignore[misc]
+        provider.capabilities, keeps_activity=False, reports_activity=True
+    )
     before = hass.states.get("sensor.gv_keep_alive_deadline")
     assert await _ask(hass, "I used GV today", "en") == (
         "action_done",
