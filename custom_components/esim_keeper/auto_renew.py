@@ -20,6 +20,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import CONF_RENEWAL, CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN, LOGGER
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
+from .errors import RenewalDeferredError
 from .history import PaymentHistory, Verification
 from .keeper.errors import KeeperError
 from .keeper.renewals import auto_renew_due, number_at_risk
@@ -31,11 +32,6 @@ AUTO_RENEW_MAX_FAILURES = 3
 
 ISSUE_AT_RISK = "number_at_risk"
 ISSUE_AUTO_RENEW_OFF = "auto_renew_disabled"
-
-# Failures that are not this renewal's: try again on a later poll.
-_NOT_A_FAILURE = frozenset(
-    {"renewal_in_progress", "previous_outcome_unknown", "home_assistant_stopping"}
-)
 
 
 class AutoRenewer:
@@ -149,10 +145,10 @@ class AutoRenewer:
         subentry_id = config.subentry_id
         try:
             await self._renew(subentry_id)
+        except RenewalDeferredError:
+            pass  # not a failure: the next poll asks again
         except HomeAssistantError as err:
-            reason = err.translation_key or "error"
-            if reason not in _NOT_A_FAILURE:
-                await self._async_failed(config, reason)
+            await self._async_failed(config, err.translation_key or "error")
         else:
             self.history.set_failures(subentry_id, 0)
             await self.history.async_save_after()

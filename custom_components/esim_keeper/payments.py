@@ -38,7 +38,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, LOGGER
 from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
-from .errors import failed, invalid
+from .errors import deferred, failed, invalid
 from .history import (
     Attempt,
     AttemptStatus,
@@ -274,10 +274,10 @@ class Payments:
         config = self.number(subentry_id)
         amount, methods = self.check_request(config, amount, method)
         if self.hass.is_stopping:
-            raise failed("home_assistant_stopping", name=config.name)
+            raise deferred("home_assistant_stopping", name=config.name)
         lock = self.state.lock(config.number)
         if lock.locked():
-            raise failed("renewal_in_progress", name=config.name)
+            raise deferred("renewal_in_progress", name=config.name)
         async with lock:
             await self._async_settle_before_renewal(config)
             self._check_cap(config, amount)  # a settled attempt may have spent money
@@ -453,7 +453,7 @@ class Payments:
             return
         settled = await self._async_settle_records(config.subentry_id)
         if any(r.unresolved for r in settled):
-            raise failed("previous_outcome_unknown", name=config.name)
+            raise deferred("previous_outcome_unknown", name=config.name)
         if any(r.outcome is Outcome.SUCCEEDED for r in settled):
             raise failed("previous_renewal_succeeded", name=config.name)
 

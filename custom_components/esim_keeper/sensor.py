@@ -178,14 +178,6 @@ class EsimKeeperSensor(EsimKeeperEntity, SensorEntity):
 
     entity_description: EsimKeeperSensorDescription
 
-    def __init__(
-        self,
-        coordinator: AccountCoordinator,
-        subentry_id: str,
-        description: EsimKeeperSensorDescription,
-    ) -> None:
-        super().__init__(coordinator, subentry_id, description)
-
     @property
     def native_value(self) -> SensorValue:
         data = self.number_data
