@@ -19,7 +19,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .client import create_provider, provider_kind
 from .const import CONF_AUTO_RENEW, CONF_NUMBER, CONF_RENEWAL, DOMAIN, LOGGER, SUBENTRY_NUMBER
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, EsimKeeperRuntime
+from .coordinator import AccountCoordinator
 from .history import PaymentHistory
 from .ingest import async_setup_inbox, async_setup_listeners, check_warnings
 from .installer import async_install_shipped_files
@@ -31,6 +31,7 @@ from .lines import AutoRenewMode
 from .payments import payment_state
 from .pool import LinePool
 from .renewal import RenewalEngine
+from .runtime import EsimKeeperConfigEntry, EsimKeeperRuntime
 from .services import async_setup_services
 from .spending import SpendingStatistics
 

@@ -13,13 +13,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_RENEWAL, CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN, LOGGER
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
+from .coordinator import AccountCoordinator, NumberData
 from .errors import RenewalDeferredError
 from .history import PaymentHistory, Verification
 from .keeper.errors import KeeperError
@@ -40,7 +41,7 @@ class AutoRenewer:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: EsimKeeperConfigEntry,
+        entry: ConfigEntry,
         coordinator: AccountCoordinator,
         history: PaymentHistory,
         renew: Callable[[str], Awaitable[object]],

@@ -13,9 +13,10 @@ from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import EsimKeeperConfigEntry, NumberData
+from .coordinator import NumberData
 from .entity import EsimKeeperEntity, async_add_number_entities
 from .lines import NumberConfig
+from .runtime import EsimKeeperConfigEntry
 
 PARALLEL_UPDATES = 0
 

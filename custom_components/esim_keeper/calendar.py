@@ -20,8 +20,9 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, PROVIDER_MODELS
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
+from .coordinator import AccountCoordinator, NumberData
 from .keeper.deadlines import DeadlineEvent, deadline_events
+from .runtime import EsimKeeperConfigEntry
 
 PARALLEL_UPDATES = 0
 

@@ -15,8 +15,9 @@ from homeassistant.helpers.entity_platform import (
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, PROVIDER_MODELS
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
+from .coordinator import AccountCoordinator, NumberData
 from .keeper.carriers import OTHER
+from .runtime import EsimKeeperConfigEntry
 
 # Numbers added after set-up in one go up to this many; more are added a number per turn.
 NUMBERS_AT_ONCE = 5

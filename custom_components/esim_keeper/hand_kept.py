@@ -23,12 +23,13 @@ from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 from uuid import uuid4
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
+from .coordinator import AccountCoordinator
 from .errors import invalid
 from .history import (
     Attempt,
@@ -85,7 +86,7 @@ class HandKept:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: EsimKeeperConfigEntry,
+        entry: ConfigEntry,
         coordinator: AccountCoordinator,
         history: PaymentHistory,
         state: PaymentState,

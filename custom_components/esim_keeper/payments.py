@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import uuid4
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
@@ -37,7 +38,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, LOGGER
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
+from .coordinator import AccountCoordinator, NumberData
 from .errors import deferred, failed, invalid
 from .history import (
     Attempt,
@@ -172,7 +173,7 @@ class Payments:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: EsimKeeperConfigEntry,
+        entry: ConfigEntry,
         coordinator: AccountCoordinator,
         provider: Provider,
         history: PaymentHistory,

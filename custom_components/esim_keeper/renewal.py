@@ -13,13 +13,14 @@ A number is shown as paid only when its carrier confirmed a charge or the user s
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .auto_renew import ISSUE_AT_RISK, ISSUE_AUTO_RENEW_OFF, AutoRenewer
 from .const import DOMAIN
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
+from .coordinator import AccountCoordinator
 from .hand_kept import HandKept
 from .history import PaymentHistory, RecordKind, RenewalRecord
 from .keeper.providers.base import Provider
@@ -64,7 +65,7 @@ class RenewalEngine:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: EsimKeeperConfigEntry,
+        entry: ConfigEntry,
         coordinator: AccountCoordinator,
         provider: Provider,
         history: PaymentHistory,

@@ -21,13 +21,13 @@ import voluptuous as vol
 
 from .bulk import async_setup_bulk_services
 from .const import DOMAIN
-from .coordinator import EsimKeeperConfigEntry
 from .errors import invalid
 from .ingest import INGEST_SCHEMA, async_ingest_message
 from .keeper.errors import KeeperError
 from .keeper.model import PaymentMethod
 from .keeper.money import Money, check_currency
 from .renewal import SOURCE_ACTION, RenewalEngine
+from .runtime import EsimKeeperConfigEntry
 
 SERVICE_RENEW = "renew"
 SERVICE_RECORD_PAYMENT = "record_payment"

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
+from .coordinator import AccountCoordinator
 from .history import PaymentHistory, RenewalRecord, Verification
 from .keeper.renewals import renewal_visible
 
@@ -38,7 +39,7 @@ class Verifier:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: EsimKeeperConfigEntry,
+        entry: ConfigEntry,
         coordinator: AccountCoordinator,
         history: PaymentHistory,
         announce: Callable[[RenewalRecord, str], None],
