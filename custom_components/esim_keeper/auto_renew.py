@@ -13,16 +13,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
+from .account import Account, AccountPart
 from .const import CONF_RENEWAL, CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN, LOGGER
-from .coordinator import AccountCoordinator, NumberData
+from .coordinator import NumberData
 from .errors import RenewalDeferredError
-from .history import PaymentHistory, Verification
+from .history import Verification
 from .keeper.errors import KeeperError
 from .keeper.renewals import auto_renew_due, number_at_risk
 from .lines import AutoRenewMode, NumberConfig
@@ -35,22 +35,16 @@ ISSUE_AT_RISK = "number_at_risk"
 ISSUE_AUTO_RENEW_OFF = "auto_renew_disabled"
 
 
-class AutoRenewer:
+class AutoRenewer(AccountPart):
     """Auto-renew and risk issues of one account's numbers."""
 
     def __init__(
         self,
-        hass: HomeAssistant,
-        entry: ConfigEntry,
-        coordinator: AccountCoordinator,
-        history: PaymentHistory,
+        account: Account,
         renew: Callable[[str], Awaitable[object]],
         busy: Callable[[NumberConfig], bool],
     ) -> None:
-        self.hass = hass
-        self.entry = entry
-        self.coordinator = coordinator
-        self.history = history
+        super().__init__(account)
         self._renew = renew
         self._busy = busy
         self._running: set[str] = set()

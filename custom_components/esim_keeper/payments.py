@@ -30,15 +30,15 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import uuid4
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
+from .account import Account, AccountPart
 from .const import DOMAIN, LOGGER
-from .coordinator import AccountCoordinator, NumberData
+from .coordinator import NumberData
 from .errors import deferred, failed, invalid
 from .history import (
     Attempt,
@@ -57,7 +57,6 @@ from .keeper.phone import mask
 from .keeper.providers.base import (
     InvalidResponseError,
     PaymentDeclinedError,
-    Provider,
     ProviderConnectionError,
     ProviderError,
     RenewalRequest,
@@ -167,23 +166,12 @@ def _request(record: RenewalRecord, attempt: Attempt) -> RenewalRequest:
     )
 
 
-class Payments:
+class Payments(AccountPart):
     """Renewals of one account's numbers through its provider."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: ConfigEntry,
-        coordinator: AccountCoordinator,
-        provider: Provider,
-        history: PaymentHistory,
-    ) -> None:
-        self.hass = hass
-        self.entry = entry
-        self.coordinator = coordinator
-        self.provider = provider
-        self.history = history
-        self.state = payment_state(hass)
+    def __init__(self, account: Account) -> None:
+        super().__init__(account)
+        self.state = payment_state(self.hass)
         self._retries: dict[str, CALLBACK_TYPE] = {}
         self._stopped = False
 
