@@ -29,7 +29,7 @@ from .const import (
     LOGGER,
     SUBENTRY_NUMBER,
 )
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, EsimKeeperRuntime
+from .coordinator import AccountCoordinator
 from .history import PaymentHistory
 from .ingest import async_setup_inbox, async_setup_listeners, check_warnings
 from .installer import async_install_shipped_files
@@ -42,6 +42,7 @@ from .lines import AutoRenewMode
 from .payments import payment_state
 from .pool import LinePool
 from .renewal import RenewalEngine
+from .runtime import EsimKeeperConfigEntry, EsimKeeperRuntime
 from .services import async_setup_services
 from .spending import SpendingStatistics
 

@@ -13,15 +13,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from . import texts
+from .account import Account, AccountPart
 from .const import CONF_RENEWAL, CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN, LOGGER
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
-from .history import PaymentHistory, Verification
+from .coordinator import NumberData
+from .errors import RenewalDeferredError
+from .history import Verification
 from .keeper.errors import KeeperError
 from .keeper.renewals import auto_renew_due, number_at_risk
 from .lines import AutoRenewMode, NumberConfig
@@ -34,28 +36,17 @@ AUTO_RENEW_MAX_FAILURES = 3
 ISSUE_AT_RISK = "number_at_risk"
 ISSUE_AUTO_RENEW_OFF = "auto_renew_disabled"
 
-# Failures that are not this renewal's: try again on a later poll.
-_NOT_A_FAILURE = frozenset(
-    {"renewal_in_progress", "previous_outcome_unknown", "home_assistant_stopping"}
-)
 
-
-class AutoRenewer:
+class AutoRenewer(AccountPart):
     """Auto-renew and risk issues of one account's numbers."""
 
     def __init__(
         self,
-        hass: HomeAssistant,
-        entry: EsimKeeperConfigEntry,
-        coordinator: AccountCoordinator,
-        history: PaymentHistory,
+        account: Account,
         renew: Callable[[str], Awaitable[object]],
         busy: Callable[[NumberConfig], bool],
     ) -> None:
-        self.hass = hass
-        self.entry = entry
-        self.coordinator = coordinator
-        self.history = history
+        super().__init__(account)
         self._renew = renew
         self._busy = busy
         self._running: set[str] = set()
@@ -151,10 +142,10 @@ class AutoRenewer:
         subentry_id = config.subentry_id
         try:
             await self._renew(subentry_id)
+        except RenewalDeferredError:
+            pass  # not a failure: the next poll asks again
         except HomeAssistantError as err:
-            reason = err.translation_key or "error"
-            if reason not in _NOT_A_FAILURE:
-                await self._async_failed(config, reason)
+            await self._async_failed(config, err.translation_key or "error")
         else:
             self.history.set_failures(subentry_id, 0)
             await self.history.async_save_after()

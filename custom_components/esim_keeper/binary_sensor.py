@@ -13,9 +13,10 @@ from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
+from .coordinator import NumberData
 from .entity import EsimKeeperEntity, async_add_number_entities
 from .lines import NumberConfig
+from .runtime import EsimKeeperConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -83,14 +84,6 @@ class EsimKeeperBinarySensor(EsimKeeperEntity, BinarySensorEntity):
     """A binary sensor of one number."""
 
     entity_description: EsimKeeperBinarySensorDescription
-
-    def __init__(
-        self,
-        coordinator: AccountCoordinator,
-        subentry_id: str,
-        description: EsimKeeperBinarySensorDescription,
-    ) -> None:
-        super().__init__(coordinator, subentry_id, description)
 
     @property
     def is_on(self) -> bool | None:

@@ -33,7 +33,6 @@ from .const import (
     LOGGER,
     SUBENTRY_NUMBER,
 )
-from .coordinator import EsimKeeperConfigEntry
 from .errors import invalid
 from .keeper.bulk import ExportRow, NumberRow, read_numbers, write_numbers
 from .keeper.carriers import get_preset
@@ -43,6 +42,7 @@ from .keeper.phone import mask
 from .keeper.providers.base import ProviderKind
 from .lines import ledger_to_data, new_plan_from_settings, taken_numbers
 from .pool import NumberDefaults
+from .runtime import EsimKeeperConfigEntry
 from .texts import PROBLEM
 
 SERVICE_IMPORT_NUMBERS = "import_numbers"

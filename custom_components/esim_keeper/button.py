@@ -12,11 +12,12 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
+from .coordinator import AccountCoordinator
 from .entity import EsimKeeperEntity, async_add_number_entities
 from .keeper.providers.base import Provider
 from .lines import NumberConfig
 from .renewal import SOURCE_BUTTON, RenewalEngine
+from .runtime import EsimKeeperConfigEntry
 
 # A press is a payment or a ledger write: one at a time.
 PARALLEL_UPDATES = 1

@@ -24,9 +24,10 @@ from homeassistant.util import dt as dt_util
 
 from . import texts
 from .const import DOMAIN, PROVIDER_MODELS
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
+from .coordinator import AccountCoordinator, NumberData
 from .keeper.deadlines import DeadlineEvent, deadline_events
 from .keeper.providers.base import ProviderKind
+from .runtime import EsimKeeperConfigEntry
 
 PARALLEL_UPDATES = 0
 

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -32,9 +31,6 @@ from .keeper.providers.base import (
 from .keeper.shared import SharedLine, share_balance
 from .lines import NumberConfig
 
-if TYPE_CHECKING:
-    from .renewal import RenewalEngine
-
 # Statuses computed per event-loop turn when many numbers changed at once.
 STATUSES_PER_TURN = 100
 
@@ -59,28 +55,12 @@ class AccountState:
     fetched_at: datetime | None = field(default=None, compare=False)
 
 
-@dataclass(slots=True)
-class EsimKeeperRuntime:
-    """What a loaded account holds at run time."""
-
-    provider: Provider
-    coordinator: AccountCoordinator
-    renewals: RenewalEngine  # renewal.py: renewals, history, auto-renew, verification
-    # Each number's device id, once its device was created or updated in this load (entity.py).
-    device_ids: dict[str, str] = field(default_factory=dict)
-
-
-type EsimKeeperConfigEntry = ConfigEntry[EsimKeeperRuntime]
-
-
 class AccountCoordinator(DataUpdateCoordinator[AccountState]):
     """Polls one account and derives every number's status with the keeper rules."""
 
-    config_entry: EsimKeeperConfigEntry
+    config_entry: ConfigEntry
 
-    def __init__(
-        self, hass: HomeAssistant, entry: EsimKeeperConfigEntry, provider: Provider
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, provider: Provider) -> None:
         super().__init__(
             hass,
             LOGGER,

@@ -13,8 +13,9 @@ from homeassistant.core import HomeAssistant
 
 from .client import CREDENTIAL_KEYS
 from .const import CONF_BASE_URL, CONF_LINE_ID, CONF_NUMBER
-from .coordinator import EsimKeeperConfigEntry, NumberData
+from .coordinator import NumberData
 from .keeper.phone import mask
+from .runtime import EsimKeeperConfigEntry
 
 # What diagnostics leave out of a payment record: carrier references and keys identify payments.
 RECORD_REDACT = {"reference", "key", "line_id", "number"}

@@ -16,12 +16,10 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from . import texts
 from .const import DOMAIN, PROVIDER_MODELS
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
+from .coordinator import AccountCoordinator, NumberData
 from .keeper.carriers import OTHER
+from .runtime import EsimKeeperConfigEntry
 
-# While adding the entities of many numbers, give the event loop a turn after each number:
-# an account of 1,000 numbers would otherwise hold the loop for a second or more.
-NUMBERS_PER_TURN = 1
 # Numbers added after set-up in one go up to this many; more are added a number per turn.
 NUMBERS_AT_ONCE = 5
 
@@ -53,11 +51,10 @@ async def async_add_number_entities(
         async_add_entities(entities, config_subentry_id=subentry_id)
 
     async def add_slowly(subentry_ids: list[str]) -> None:
-        for count, subentry_id in enumerate(subentry_ids, start=1):
+        for subentry_id in subentry_ids:
             if subentry_id in coordinator.numbers:
                 add(subentry_id)
-            if count % NUMBERS_PER_TURN == 0:
-                await asyncio.sleep(0)
+            await asyncio.sleep(0)  # a turn of the event loop after each number
 
     @callback
     def add_new_numbers() -> None:
@@ -71,10 +68,11 @@ async def async_add_number_entities(
         added.update(new)
         entry.async_create_task(coordinator.hass, add_slowly(new), f"{entry.domain} add numbers")
 
-    for count, subentry_id in enumerate(list(coordinator.numbers), start=1):
+    # A turn of the event loop after each number: adding the entities of 1,000 numbers would
+    # otherwise hold the loop for a second or more.
+    for subentry_id in list(coordinator.numbers):
         add(subentry_id)
-        if count % NUMBERS_PER_TURN == 0:
-            await asyncio.sleep(0)
+        await asyncio.sleep(0)
     add_new_numbers()  # any number added while we were yielding
     entry.async_on_unload(coordinator.async_add_listener(add_new_numbers))
     _async_remove_unbuilt(entry, domain, built)

@@ -19,3 +19,18 @@ def failed(key: str, **placeholders: str) -> HomeAssistantError:
     return HomeAssistantError(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
+
+
+class RenewalDeferredError(HomeAssistantError):
+    """A renewal did not run now, and nothing failed: it can simply be asked again later.
+
+    Another renewal of the number is running, an earlier one's outcome is still unknown, or Home
+    Assistant is stopping. Automatic renewals do not count these as failures.
+    """
+
+
+def deferred(key: str, **placeholders: str) -> RenewalDeferredError:
+    """A renewal that waits for something else (``exceptions.<key>`` in the translations)."""
+    return RenewalDeferredError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )

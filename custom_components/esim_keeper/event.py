@@ -13,9 +13,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import EsimKeeperConfigEntry
 from .entity import EsimKeeperEntity, async_add_number_entities
 from .renewal import EVENT_TYPES, renewal_signal
+from .runtime import EsimKeeperConfigEntry
 
 PARALLEL_UPDATES = 0
 

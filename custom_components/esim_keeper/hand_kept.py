@@ -23,19 +23,18 @@ from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 from uuid import uuid4
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from . import texts
+from .account import Account, AccountPart
 from .const import CONF_USER_ACTIVITY, CONF_WARN_DAYS, DEFAULT_WARN_DAYS, DOMAIN
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
 from .errors import invalid
 from .history import (
     Attempt,
     AttemptStatus,
     Outcome,
-    PaymentHistory,
     RecordKind,
     RenewalRecord,
 )
@@ -81,23 +80,17 @@ class ActivityKeeper(Protocol):
         """The user used the line at ``at``."""
 
 
-class HandKept:
+class HandKept(AccountPart):
     """Records of one account's hand-kept numbers."""
 
     def __init__(
         self,
-        hass: HomeAssistant,
-        entry: EsimKeeperConfigEntry,
-        coordinator: AccountCoordinator,
-        history: PaymentHistory,
+        account: Account,
         state: PaymentState,
         number: Callable[[str], NumberConfig],
         announce: Callable[[RenewalRecord, str], None],
     ) -> None:
-        self.hass = hass
-        self.entry = entry
-        self.coordinator = coordinator
-        self.history = history
+        super().__init__(account)
         self.state = state
         self._number = number
         self._announce = announce

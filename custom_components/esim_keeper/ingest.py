@@ -63,7 +63,6 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .coordinator import EsimKeeperConfigEntry
 from .errors import invalid
 from .hand_kept import LedgerBook
 from .keeper.carriers import PRESETS
@@ -72,6 +71,7 @@ from .keeper.message_catalog import WarningKind
 from .keeper.messages import CustomPattern, CustomPatternError, Message, Reading, read_message
 from .keeper.money import Money
 from .lines import NumberConfig
+from .runtime import EsimKeeperConfigEntry
 from .verification import issue_id
 
 SOURCE_TEXT: Final = "text"

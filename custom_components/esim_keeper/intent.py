@@ -43,10 +43,11 @@ from homeassistant.util import dt as dt_util, language as language_util, yaml as
 import voluptuous as vol
 
 from .const import DOMAIN
-from .coordinator import EsimKeeperConfigEntry, NumberData
+from .coordinator import NumberData
 from .history import Verification
 from .keeper.model import LineState, StatusReason
 from .keeper.money import Money
+from .runtime import EsimKeeperConfigEntry
 from .spending import paid_spends, plan_spends
 
 INTENT_BALANCE = "EsimKeeperBalance"

@@ -35,9 +35,9 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .coordinator import EsimKeeperConfigEntry
 from .ingest import INBOX
 from .lines import NumberConfig
+from .runtime import EsimKeeperConfigEntry
 from .verification import issue_id
 
 ISSUE_KEEP_ALIVE_FAILED: Final = "keep_alive_failed"

@@ -37,9 +37,10 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from . import texts
+from .account import Account, AccountPart
 from .const import DOMAIN, LOGGER
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
-from .errors import failed, invalid
+from .coordinator import NumberData
+from .errors import deferred, failed, invalid
 from .history import (
     Attempt,
     AttemptStatus,
@@ -57,7 +58,6 @@ from .keeper.phone import mask
 from .keeper.providers.base import (
     InvalidResponseError,
     PaymentDeclinedError,
-    Provider,
     ProviderConnectionError,
     ProviderError,
     RenewalRequest,
@@ -169,23 +169,12 @@ def _request(record: RenewalRecord, attempt: Attempt) -> RenewalRequest:
     )
 
 
-class Payments:
+class Payments(AccountPart):
     """Renewals of one account's numbers through its provider."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: EsimKeeperConfigEntry,
-        coordinator: AccountCoordinator,
-        provider: Provider,
-        history: PaymentHistory,
-    ) -> None:
-        self.hass = hass
-        self.entry = entry
-        self.coordinator = coordinator
-        self.provider = provider
-        self.history = history
-        self.state = payment_state(hass)
+    def __init__(self, account: Account) -> None:
+        super().__init__(account)
+        self.state = payment_state(self.hass)
         self._retries: dict[str, CALLBACK_TYPE] = {}
         self._stopped = False
 
@@ -279,10 +268,10 @@ class Payments:
         config = self.number(subentry_id)
         amount, methods = self.check_request(config, amount, method)
         if self.hass.is_stopping:
-            raise failed("home_assistant_stopping", name=config.name)
+            raise deferred("home_assistant_stopping", name=config.name)
         lock = self.state.lock(config.number)
         if lock.locked():
-            raise failed("renewal_in_progress", name=config.name)
+            raise deferred("renewal_in_progress", name=config.name)
         async with lock:
             await self._async_settle_before_renewal(config)
             self._check_cap(config, amount)  # a settled attempt may have spent money
@@ -461,7 +450,7 @@ class Payments:
             return
         settled = await self._async_settle_records(config.subentry_id)
         if any(r.unresolved for r in settled):
-            raise failed("previous_outcome_unknown", name=config.name)
+            raise deferred("previous_outcome_unknown", name=config.name)
         if any(r.outcome is Outcome.SUCCEEDED for r in settled):
             raise failed("previous_renewal_succeeded", name=config.name)
 

@@ -37,11 +37,12 @@ from .const import (
     LOGGER,
     SUBENTRY_NUMBER,
 )
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
+from .coordinator import AccountCoordinator
 from .keeper.model import LineSnapshot
 from .keeper.pool import pool_changes
 from .keeper.providers.base import ProviderKind
 from .lines import masked_title, taken_numbers
+from .runtime import EsimKeeperConfigEntry
 
 ISSUE_LINE_GONE = "line_gone"
 # Subentries added per event-loop turn while keeping many new lines.

@@ -13,13 +13,15 @@ A number is shown as paid only when its carrier confirmed a charge or the user s
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
+from .account import Account, AccountPart
 from .auto_renew import ISSUE_AT_RISK, ISSUE_AUTO_RENEW_OFF, AutoRenewer
 from .const import DOMAIN
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
+from .coordinator import AccountCoordinator
 from .hand_kept import HandKept
 from .history import PaymentHistory, RecordKind, RenewalRecord
 from .keeper.providers.base import Provider
@@ -58,37 +60,28 @@ def renewal_signal(subentry_id: str) -> str:
     return f"{DOMAIN}_renewal_{subentry_id}"
 
 
-class RenewalEngine:
+class RenewalEngine(AccountPart):
     """One account's payments, verifications, auto-renew and hand-kept records."""
 
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: EsimKeeperConfigEntry,
+        entry: ConfigEntry,
         coordinator: AccountCoordinator,
         provider: Provider,
         history: PaymentHistory,
     ) -> None:
-        self.hass = hass
-        self.entry = entry
-        self.coordinator = coordinator
-        self.provider = provider
-        self.history = history
-        self.payments = Payments(hass, entry, coordinator, provider, history)
-        self.verifier = Verifier(hass, entry, coordinator, history, self.announce)
+        account = Account(hass, entry, coordinator, provider, history)
+        super().__init__(account)
+        self.payments = Payments(account)
+        self.verifier = Verifier(account, self.announce)
         self.auto = AutoRenewer(
-            hass,
-            entry,
-            coordinator,
-            history,
+            account,
             lambda subentry_id: self.payments.async_renew(subentry_id, source=SOURCE_AUTO),
             lambda config: self.payments.state.lock(config.number).locked(),
         )
         self.hand_kept = HandKept(
-            hass,
-            entry,
-            coordinator,
-            history,
+            account,
             self.payments.state,
             self.payments.number,
             self.announce,

@@ -7,8 +7,6 @@ itself when the number is safe again, so it has no flow.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow, RepairsFlowResult
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -22,12 +20,9 @@ from .ingest import ISSUE_PAYMENT, ISSUE_UNMATCHED, ISSUE_WARNING
 from .lines import AutoRenewMode
 from .payments import ISSUE_UNKNOWN
 from .pool import ISSUE_LINE_GONE
-from .renewal import ISSUE_AUTO_RENEW_OFF, ISSUE_UNVERIFIED, issue_id
+from .renewal import ISSUE_AUTO_RENEW_OFF, ISSUE_UNVERIFIED, RenewalEngine, issue_id
 
 MESSAGE_ISSUES = (ISSUE_UNMATCHED, ISSUE_PAYMENT, ISSUE_WARNING)
-
-if TYPE_CHECKING:
-    from .renewal import RenewalEngine
 
 
 def _engine(hass: HomeAssistant, entry_id: object) -> RenewalEngine | None:

@@ -22,13 +22,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry, NumberData
+from .coordinator import AccountCoordinator, NumberData
 from .entity import EsimKeeperEntity, async_add_number_entities
 from .history import RenewalRecord
 from .keeper.model import LineState, StatusReason
 from .keeper.money import Money
 from .lines import NumberConfig
 from .renewal import renewal_signal
+from .runtime import EsimKeeperConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -178,14 +179,6 @@ class EsimKeeperSensor(EsimKeeperEntity, SensorEntity):
 
     entity_description: EsimKeeperSensorDescription
 
-    def __init__(
-        self,
-        coordinator: AccountCoordinator,
-        subentry_id: str,
-        description: EsimKeeperSensorDescription,
-    ) -> None:
-        super().__init__(coordinator, subentry_id, description)
-
     @property
     def native_value(self) -> SensorValue:
         data = self.number_data
@@ -227,7 +220,8 @@ class LastRenewalSensor(EsimKeeperEntity, SensorEntity):
         self.async_write_shown()
 
     def _record(self) -> RenewalRecord | None:
-        return self.coordinator.config_entry.runtime_data.renewals.history.last(self.subentry_id)
+        entry: EsimKeeperConfigEntry = self.coordinator.config_entry
+        return entry.runtime_data.renewals.history.last(self.subentry_id)
 
     @property
     def native_value(self) -> datetime | None:

@@ -21,13 +21,14 @@ import voluptuous as vol
 
 from .bulk import async_setup_bulk_services
 from .const import DOMAIN
-from .coordinator import EsimKeeperConfigEntry
 from .errors import invalid
 from .ingest import INGEST_SCHEMA, async_ingest_message
 from .keeper.errors import KeeperError
 from .keeper.model import PaymentMethod
 from .keeper.money import Money, check_currency
+from .lines import NumberConfig
 from .renewal import SOURCE_ACTION, RenewalEngine
+from .runtime import EsimKeeperConfigEntry
 
 SERVICE_RENEW = "renew"
 SERVICE_RECORD_PAYMENT = "record_payment"
@@ -109,6 +110,13 @@ def _money(value: Any, currency: str, *, allow_negative: bool = False) -> Money:
         raise invalid("invalid_amount", amount=str(value)) from None
 
 
+def _amount(call: ServiceCall, config: NumberConfig) -> Money | None:
+    """The call's amount in the number's currency, if it gives one."""
+    if ATTR_AMOUNT not in call.data:
+        return None
+    return _money(call.data[ATTR_AMOUNT], config.currency, allow_negative=True)
+
+
 def _aware(value: datetime) -> datetime:
     """A datetime from an action field: one without a zone is Home Assistant's local time."""
     if value.tzinfo is None:
@@ -118,10 +126,7 @@ def _aware(value: datetime) -> datetime:
 
 async def _renew(call: ServiceCall) -> ServiceResponse:
     engine, subentry_id = resolve_number(call.hass, call.data[ATTR_DEVICE_ID])
-    config = engine.number(subentry_id)
-    amount = None
-    if ATTR_AMOUNT in call.data:
-        amount = _money(call.data[ATTR_AMOUNT], config.currency, allow_negative=True)
+    amount = _amount(call, engine.number(subentry_id))
     method = call.data.get(ATTR_PAYMENT_METHOD)
     record = await engine.payments.async_renew(
         subentry_id,
@@ -136,10 +141,7 @@ async def _renew(call: ServiceCall) -> ServiceResponse:
 
 async def _record_payment(call: ServiceCall) -> ServiceResponse:
     engine, subentry_id = resolve_number(call.hass, call.data[ATTR_DEVICE_ID])
-    config = engine.number(subentry_id)
-    amount = None
-    if ATTR_AMOUNT in call.data:
-        amount = _money(call.data[ATTR_AMOUNT], config.currency, allow_negative=True)
+    amount = _amount(call, engine.number(subentry_id))
     paid = None
     if ATTR_PAID_AMOUNT in call.data:
         currency = str(call.data[ATTR_PAID_CURRENCY]).strip().upper()

@@ -29,9 +29,9 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import slugify
 
 from .const import DOMAIN
-from .coordinator import EsimKeeperConfigEntry
 from .history import Outcome, PaymentHistory, RecordKind, RenewalRecord
 from .keeper.spending import Spend, currencies, hourly_totals
+from .runtime import EsimKeeperConfigEntry
 
 EVENT_RENEWAL = f"{DOMAIN}_renewal"  # renewal.EVENT_RENEWAL (not imported: renewal imports us)
 

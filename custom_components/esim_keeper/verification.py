@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+from .account import Account, AccountPart
 from .const import DOMAIN, LOGGER
-from .coordinator import AccountCoordinator, EsimKeeperConfigEntry
-from .history import PaymentHistory, RenewalRecord, Verification
+from .history import RenewalRecord, Verification
 from .keeper.renewals import renewal_visible
 
 # Read the line again this long after a success.
@@ -32,21 +32,11 @@ def issue_id(kind: str, subentry_id: str) -> str:
     return f"{kind}_{subentry_id}"
 
 
-class Verifier:
+class Verifier(AccountPart):
     """Follows one account's successful renewals until they show on their lines."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: EsimKeeperConfigEntry,
-        coordinator: AccountCoordinator,
-        history: PaymentHistory,
-        announce: Callable[[RenewalRecord, str], None],
-    ) -> None:
-        self.hass = hass
-        self.entry = entry
-        self.coordinator = coordinator
-        self.history = history
+    def __init__(self, account: Account, announce: Callable[[RenewalRecord, str], None]) -> None:
+        super().__init__(account)
         self._announce = announce
         self._timers: dict[str, list[CALLBACK_TYPE]] = {}
         self._stopped = False

@@ -8,6 +8,7 @@ from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -88,6 +89,32 @@ def demo_entry() -> MockConfigEntry:
             number_subentry("demo-2", "+12025550102", "Tello", "tello"),
         ],
     )
+
+
+def demo_entry_with(*numbers: tuple[str, str, str, str]) -> MockConfigEntry:
+    """A demo account with these numbers (line id, number, title, carrier) added."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Demo carrier",
+        unique_id="demo",
+        data={CONF_PROVIDER: "demo"},
+        subentries_data=[number_subentry(*number) for number in numbers],
+    )
+
+
+def entity_keys(
+    entity_registry: er.EntityRegistry, entry: MockConfigEntry, subentry: str
+) -> set[str]:
+    """The description keys of a number's registered entities."""
+    return {
+        e.unique_id.removeprefix(f"{subentry}_")
+        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        if e.config_subentry_id == subentry
+    }
+
+
+# Sensors only a number with a balance and a plan expiry has.
+MONEY_AND_EXPIRY = {"balance", "plan_expiry", "days_to_expiry", "balance_short"}
 
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -33,7 +33,6 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.esim_keeper.const import DOMAIN
-from custom_components.esim_keeper.coordinator import EsimKeeperConfigEntry
 from custom_components.esim_keeper.history import Verification
 from custom_components.esim_keeper.installer import shipped_files
 from custom_components.esim_keeper.intent import (
@@ -50,6 +49,7 @@ from custom_components.esim_keeper.intent import (
 )
 from custom_components.esim_keeper.keeper.model import LineState, StatusReason
 from custom_components.esim_keeper.keeper.money import Money
+from custom_components.esim_keeper.runtime import EsimKeeperConfigEntry
 
 from .accounts import manual_account, manual_ledger
 

@@ -16,7 +16,7 @@ from importlib import resources
 import json
 import re
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Final, Literal, TypedDict
 
 from .dates import zone
 from .errors import (
@@ -112,7 +112,7 @@ class CarrierPreset:
         preset's). ``currency`` alone keeps the amount and changes its currency. ``activity_days``
         and ``renewal_window`` accept None (no rule), so leaving them out keeps the preset's.
         """
-        changes: dict[str, object] = {}
+        changes: _PresetChanges = {}
         cost = self.renewal_cost
         if currency is not None:
             cost = Money(cost.amount, check_currency(currency))
@@ -135,10 +135,21 @@ class CarrierPreset:
             changes["timezone"] = timezone
         if renewal_window is not KEEP:
             changes["renewal_window"] = renewal_window
-        touched = set(changes)
+        touched: set[str] = set(changes)
         if currency is not None:
             touched.add("currency")
-        return replace(self, uncertain=self.uncertain - touched, **changes)  # type: ignore[arg-type]
+        return replace(self, uncertain=self.uncertain - touched, **changes)
+
+
+class _PresetChanges(TypedDict, total=False):
+    """The fields of a preset that ``CarrierPreset.with_overrides`` may change."""
+
+    renewal_cost: Money
+    cycle_days: int
+    grace_days: int
+    activity_days: int | None
+    timezone: str
+    renewal_window: tuple[time, time] | None
 
 
 def _fail(preset_id: str, message: str) -> CatalogError:
