@@ -93,13 +93,17 @@ def sim_entry(
 LOAD_TRIES = 4
 
 
-async def load(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Set the account up, retrying as Home Assistant does when its first poll failed.
+async def load(hass: HomeAssistant, entry: MockConfigEntry, *, reload: bool = False) -> None:
+    """Set the account up (or reload it), retrying as Home Assistant does when its first poll
+    failed.
 
     Every request is cut off after FAST_TIMEOUT (80 ms): on a loaded machine even a healthy
     simulator can outlast it, and the entry then waits in SETUP_RETRY.
     """
-    loaded = await hass.config_entries.async_setup(entry.entry_id)
+    if reload:
+        loaded = await hass.config_entries.async_reload(entry.entry_id)
+    else:
+        loaded = await hass.config_entries.async_setup(entry.entry_id)
     for _ in range(LOAD_TRIES - 1):
         if loaded:
             break

@@ -156,7 +156,7 @@ async def _reload_mid_payment(hass: HomeAssistant, entry: MockConfigEntry, books
     _ENTRY_SIM[0].set_fault("bridge.createRenewal", sim_fault)
     task = hass.async_create_task(_tolerant(_renew(hass)))
     await asyncio.sleep(0.02)  # the request has left
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    await load(hass, entry, reload=True)
     outcome = await task
     await hass.async_block_till_done(wait_background_tasks=True)
     books.note(_engine(entry).history)

@@ -39,7 +39,7 @@ from custom_components.esim_keeper.payments import unknown_issue_id
 from tests.ha.conftest import number_subentry
 from tools.carrier_sim import CarrierSim
 
-from .accounts import BALANCE, SUB, setup, sim_entry
+from .accounts import BALANCE, SUB, load, setup, sim_entry
 from .conftest import SLOW
 
 
@@ -207,7 +207,7 @@ async def test_a_late_commit_at_start_up_is_never_not_charged(
     entry = await setup(hass, sim_entry("http_bridge", sim, renewal={"payment_methods": ["card"]}))
     sim.set_fault("bridge.createRenewal", f"commit_late:{SLOW}*1")
     assert await _refused(hass) == "renewal_outcome_unknown"
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    await load(hass, entry, reload=True)
     await hass.async_block_till_done(wait_background_tasks=True)
     record = entry.runtime_data.renewals.history.last(SUB)
     assert record is not None
@@ -240,7 +240,7 @@ async def test_a_reload_during_a_renewal_keeps_one_record(
         task = hass.async_create_task(_renew(hass))
         await entered.wait()
         old_engine = entry.runtime_data.renewals
-        assert await hass.config_entries.async_reload(entry.entry_id)
+        await load(hass, entry, reload=True)
         assert entry.runtime_data.renewals is not old_engine
         gate.set()
         record = await task
@@ -340,7 +340,7 @@ async def test_one_number_one_lock_and_one_cap_across_accounts(
     second.add_to_hass(hass)
     # Same bridge twice: a different unique id keeps Home Assistant from merging them.
     hass.config_entries.async_update_entry(second, unique_id="sim-account-2")
-    assert await hass.config_entries.async_setup(second.entry_id)
+    await load(hass, second)
     await hass.async_block_till_done()
     gate, entered = asyncio.Event(), asyncio.Event()
     original = HttpBridgeProvider.async_renew
