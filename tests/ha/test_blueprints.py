@@ -397,14 +397,16 @@ async def test_android_asks_again_before_recording_a_payment(
 
 
 async def test_low_balance_on_change_and_every_few_days(
-    hass: HomeAssistant, numbers: MockConfigEntry, notify_calls: list[ServiceCall], freezer: Any
+    hass: HomeAssistant, numbers: MockConfigEntry, freezer: Any
 ) -> None:
+    phone, notify_calls = _phone(hass, "Pixel 9", "Google")
+    hass.data["notify_calls"] = notify_calls
     await _automation(
         hass,
         "low_balance.yaml",
         {
             "low_balance": ["binary_sensor.ultra_balance_too_low_for_renewal"],
-            "notify_action": "notify.phone",
+            "notify_device": phone,
             "remind_every": 3,
         },
     )
@@ -439,12 +441,14 @@ async def test_low_balance_on_change_and_every_few_days(
 
 
 async def test_digest_lists_what_needs_attention_and_is_silent_otherwise(
-    hass: HomeAssistant, numbers: MockConfigEntry, notify_calls: list[ServiceCall], freezer: Any
+    hass: HomeAssistant, numbers: MockConfigEntry, freezer: Any
 ) -> None:
+    phone, notify_calls = _phone(hass, "Pixel 9", "Google")
+    hass.data["notify_calls"] = notify_calls
     await _automation(
         hass,
         "digest.yaml",
-        {"notify_action": "notify.phone", "weekdays": ["fri"], "language": "zh-Hans"},
+        {"notify_device": phone, "weekdays": ["fri"], "language": "zh-Hans"},
     )
     # 26 Nov 2026 is a Thursday: the first digest is Friday 27th, the next a week later.
     assert await _days(hass, freezer, date(2026, 11, 26), date(2026, 11, 30)) == [
@@ -482,7 +486,8 @@ async def test_digest_lists_what_needs_attention_and_is_silent_otherwise(
         ),
         (
             "zh-Hans",
-            "Tello 续费未成功，没有扣任何费用：运营商余额：余额不足；银行卡：余额不足；PayPal：余额不足。",
+            "Tello 续费未成功，没有扣任何费用："
+            "运营商余额：余额不足；银行卡：余额不足；PayPal：余额不足。",
             "Tello 续费成功，已通过银行卡支付 5.00 USD。",
         ),
     ],
