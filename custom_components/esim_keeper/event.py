@@ -34,6 +34,7 @@ _EVENT_FIELDS = (
     "paid_amount",
     "paid_currency",
     "verification",
+    "message",  # what happened, one line in Home Assistant's language (outcome_message.py)
 )
 
 

@@ -26,6 +26,7 @@ from .hand_kept import HandKept
 from .history import PaymentHistory, RecordKind, RenewalRecord
 from .keeper.providers.base import Provider
 from .lines import AutoRenewMode, NumberConfig
+from .outcome_message import async_load_texts, message
 from .payments import (
     SOURCE_ACTION,
     SOURCE_AUTO,
@@ -95,6 +96,7 @@ class RenewalEngine(AccountPart):
         state = payment_state(self.hass)
         state.listeners[self.entry.entry_id] = self
         self.entry.async_on_unload(self._async_stop)
+        await async_load_texts(self.hass)  # the events' ``message``, in Home Assistant's language
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._on_update))
         self.verifier.async_start()
         await self.hand_kept.async_reconcile()
@@ -144,11 +146,15 @@ class RenewalEngine(AccountPart):
 
     @callback
     def announce(self, record: RenewalRecord, event_type: str) -> None:
-        """Tell entities (dispatcher) and automations (bus event) what happened to a record."""
+        """Tell entities (dispatcher) and automations (bus event) what happened to a record.
+
+        The bus event's ``message`` says it in one line in Home Assistant's language, for
+        blueprints to forward (the entity's event carries it too)."""
         config = self.coordinator.numbers.get(record.subentry_id)
         if config is None:
             return
         data = record.to_dict()
+        data["message"] = message(self.hass, config.name, record, event_type)
         async_dispatcher_send(self.hass, renewal_signal(config.subentry_id), event_type, data)
         device = dr.async_get(self.hass).async_get_device_by_identifier(
             (DOMAIN, config.subentry_id), self.entry.entry_id
@@ -175,6 +181,7 @@ class RenewalEngine(AccountPart):
                     for a in record.attempts
                 ],
                 "verification": data["verification"],
+                "message": data["message"],
             },
         )
 

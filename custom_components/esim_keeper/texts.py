@@ -48,6 +48,12 @@ def code_name(hass: HomeAssistant, table: str, code: str) -> str:
 
 
 @callback
+def known(hass: HomeAssistant, table: str, code: str) -> bool:
+    """Whether ``table`` has a name for ``code`` (else code_name gives the ``other`` text)."""
+    return f"component.{DOMAIN}.selector.{table}.options.{code}" in _texts(hass, "selector")
+
+
+@callback
 def device_model(hass: HomeAssistant, kind: str, english: str) -> str:
     """A device's model in Home Assistant's language ("我自己的记录", "HTTP 桥接").
 

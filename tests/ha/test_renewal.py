@@ -442,3 +442,16 @@ async def test_auto_renew_respects_the_cap(hass: HomeAssistant, sim: CarrierSim)
     assert charges(sim) == 0
     assert entry.runtime_data.renewals.history.failures(SUB) == 1
     assert entry.runtime_data.renewals.history.last(SUB) is None  # nothing recorded
+
+
+async def test_event_message_never_shows_a_code(hass: HomeAssistant, sim: CarrierSim) -> None:
+    """The renewal event's one-line ``message``: a decline reason we have no word for reads as
+    "declined", never as the carrier's code."""
+    sim.state.lines["line-1"].decline_reason = "velocity_rule_7"
+    await setup_entry(hass, bridge_entry(sim))
+    events = async_capture_events(hass, EVENT_RENEWAL)
+    with pytest.raises(HomeAssistantError):
+        await renew(hass, sim)
+    assert events[0].data["message"] == (
+        "Tello was not renewed, nothing was charged: Carrier balance: declined; Card: declined."
+    )

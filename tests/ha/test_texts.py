@@ -123,6 +123,8 @@ def _samples(hass: HomeAssistant) -> dict[str, str]:
         "carrier": "Tello",
         "pattern_example": "(?P<balance>[0-9.]+)",
         "attempts": attempts_text(hass, _record()),
+        # The renewal event's one-line message (outcome_message.py).
+        "reasons": attempts_text(hass, _record()),
         "reason": texts.code_name(hass, texts.REASON, "renewal_declined"),
         "method": texts.code_name(hass, texts.PAYMENT_METHOD, "wechat_pay"),
         "error": texts.code_name(hass, texts.REASON, "auth_failed"),
@@ -152,7 +154,7 @@ async def test_every_message_reads_without_codes(zh: HomeAssistant) -> None:
 async def test_sample_codes_became_words(zh: HomeAssistant) -> None:
     samples = _samples(zh)
     assert samples["attempts"] == (
-        "信用卡/借记卡：被拒绝（卡内余额不足）；微信支付：被拒绝；PayPal：未扣款（凭据被拒绝）"
+        "信用卡/借记卡：被拒绝（余额不足）；微信支付：被拒绝；PayPal：未扣款（凭据被拒绝）"
     )
     assert samples["reason"] == "所有付款方式都被拒绝"
     assert samples["method"] == "微信支付"
