@@ -207,14 +207,13 @@ async def test_keep_alive_reminder_escalates_then_stops_when_handled(
     assert first["title"] == "Keep GV alive"
     assert first["message"] == (
         "GV must be kept alive by 2026-11-30 (3 days left). "
-        "Pay at the carrier and record it, or use the number, before then."
+        "Make a call or send a text from it before then."
     )
-    gv = _device(hass, "sub-0112")
-    # A hand-kept number: nothing to renew. On Android "I paid" only asks (a second step).
+    gv, ultra = _device(hass, "sub-0112"), _device(hass, "sub-0111")
+    # A free number (Google Voice): nothing to pay, only its use keeps it.
     assert first["data"] == {
         "tag": f"esim_keeper_{gv}",
         "actions": [
-            {"action": f"ESIM_KEEPER_ASK_PAID|{gv}|automation.under_test", "title": "I paid"},
             {
                 "action": f"ESIM_KEEPER_USED|{gv}|automation.under_test",
                 "title": "I used this number",
@@ -223,7 +222,17 @@ async def test_keep_alive_reminder_escalates_then_stops_when_handled(
     }
     last = calls[-1].data
     assert last["message"].startswith("Ultra must be kept alive by 2026-12-31 (today)")
-    assert [a["title"] for a in last["data"]["actions"]] == ["I paid", "I used this number"]
+    assert last["message"].endswith(
+        "Pay at the carrier and record it, or use the number, before then."
+    )
+    # A hand-kept paid number: nothing to renew. On Android "I paid" only asks (a second step).
+    assert last["data"]["actions"] == [
+        {"action": f"ESIM_KEEPER_ASK_PAID|{ultra}|automation.under_test", "title": "I paid"},
+        {
+            "action": f"ESIM_KEEPER_USED|{ultra}|automation.under_test",
+            "title": "I used this number",
+        },
+    ]
 
 
 async def test_other_notify_targets_get_the_text_without_buttons(
@@ -243,7 +252,7 @@ async def test_other_notify_targets_get_the_text_without_buttons(
     text = {
         "title": "Keep GV alive",
         "message": "GV must be kept alive by 2026-11-30 (3 days left). "
-        "Pay at the carrier and record it, or use the number, before then.",
+        "Make a call or send a text from it before then.",
     }
     assert [c.data for c in notify_calls] == [text]
     assert [c.data for c in sent] == [{"entity_id": ["notify.family_chat"], **text}]
@@ -267,8 +276,7 @@ async def test_keep_alive_reminder_in_chinese(
     assert call.data == {
         "title": "GV 需要保号",
         "message": (
-            "GV 的保号截止日是 2026-11-30，还剩 3 天。"
-            "请在此之前在运营商处付款并记录下来，或使用这个号码。"
+            "GV 的保号截止日是 2026-11-30，还剩 3 天。请在此之前用这个号码打个电话或发条短信。"
         ),
     }
 
@@ -288,14 +296,9 @@ async def test_iphone_buttons_act_after_unlock_and_say_how_it_went(
     )
     assert await _days(hass, freezer, date(2026, 11, 27), date(2026, 11, 27))
     gv, ultra = _device(hass, "sub-0112"), _device(hass, "sub-0111")
-    actions = calls[0].data["data"]["actions"]
-    # The paying button asks for Face ID or the passcode first (iOS only knows this).
-    assert actions[0] == {
-        "action": f"ESIM_KEEPER_PAID|{gv}|automation.under_test",
-        "title": "I paid",
-        "authenticationRequired": True,
-    }
-    buttons = {a["title"]: a["action"] for a in actions}
+    buttons = {a["title"]: a["action"] for a in calls[0].data["data"]["actions"]}
+    assert list(buttons) == ["I used this number"]  # GV is free: nothing to pay
+    paid = f"ESIM_KEEPER_PAID|{ultra}|automation.under_test"
 
     # "I used this number" on GV: the real action resets its activity clock (+90 days), and
     # the phone hears back, in place of the reminder (same tag).
@@ -311,11 +314,11 @@ async def test_iphone_buttons_act_after_unlock_and_say_how_it_went(
 
     # "I paid" on Ultra records the payment (never a charge); the message is eSIM Keeper's own,
     # with the method as a word.
-    await _press(hass, buttons["I paid"].replace(gv, ultra))
+    await _press(hass, paid)
     assert calls[-1].data["title"] == "Ultra: done"
     assert calls[-1].data["message"] == "Recorded: you paid 3.00 USD for Ultra by Card."
     # Pressed again: refused (already recorded), and the phone is told nothing was recorded.
-    await _press(hass, buttons["I paid"].replace(gv, ultra))
+    await _press(hass, paid)
     assert calls[-1].data == {
         "title": "Ultra: not done",
         "message": "The payment for Ultra was not recorded. Open Home Assistant to see why.",
@@ -324,12 +327,18 @@ async def test_iphone_buttons_act_after_unlock_and_say_how_it_went(
     count = len(calls)
     # A press from another automation (other tag) or for a number not watched does nothing.
     await _press(hass, f"ESIM_KEEPER_PAID|{ultra}|automation.other")
-    await _press(hass, buttons["I paid"].replace(gv, "not-a-device"))
+    await _press(hass, paid.replace(ultra, "not-a-device"))
     assert len(calls) == count
 
     # GV was handled: no GV reminder any more (Ultra's come in December).
     assert await _days(hass, freezer, date(2026, 11, 28), date(2026, 12, 1)) == [date(2026, 12, 1)]
     assert all("GV" not in call.data["title"] for call in calls[count:])
+    # The paying button asks for Face ID or the passcode first (iOS only knows this).
+    assert calls[-1].data["data"]["actions"][0] == {
+        "action": paid,
+        "title": "I paid",
+        "authenticationRequired": True,
+    }
 
 
 async def test_android_asks_again_before_recording_a_payment(
