@@ -39,6 +39,9 @@ http:
   server_port: {port}
 frontend:
 config:
+# Long-term statistics and the history the dashboard's "Money over time" graphs read.
+recorder:
+history:
 api:
 conversation:
 logger:

@@ -47,7 +47,9 @@ async def add_demo_account(session: aiohttp.ClientSession, base: str, token: str
     result = await flow_step(session, flows, {"handler": "esim_keeper"}, token)
     flow = f"{flows}/{result['flow_id']}"
     await flow_step(session, flow, {"next_step_id": "demo"}, token)
-    await flow_step(session, flow, {}, token)
+    result = await flow_step(session, flow, {}, token)
+    if result.get("type") == "menu":  # keep every line the carrier lists, or pick: pick
+        await flow_step(session, flow, {"next_step_id": "number"}, token)
     first, *others = DEMO_NUMBERS
     result = await flow_step(session, flow, {**first, "plan": {}}, token)
     entry_id = result["result"]["entry_id"]
