@@ -2,7 +2,7 @@
 
 Sizes come from ``ESIM_KEEPER_PROFILE`` (``ci`` by default, ``long`` with ``scripts/test --long``).
 Every suite adds to ``FIGURES``; the terminal summary prints them in one block at the end of the run
-(the README "Reliability" section quotes that block).
+(docs/development.md "Reliability" quotes that block).
 """
 
 from __future__ import annotations
