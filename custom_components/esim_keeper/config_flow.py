@@ -1,8 +1,10 @@
-"""Config flows: an account (entry) with its first number, reauth, reconfigure, options, and the
-"Add number" / number reconfigure subentry flows.
+"""Config flows for eSIM Keeper accounts, their options and their numbers.
 
-Every value a user types is validated by the keeper layer; a bad value comes back as a translated
-form error and nothing is stored.
+The account (entry) flow adds an account with its first number, and handles reauth and
+reconfigure; the options flow sets how the account is polled; the "Add number" / number
+reconfigure subentry flows keep one number each. Reading and writing the forms is in forms.py:
+every value a user types is validated by the keeper layer, a bad value comes back as a
+translated form error and nothing is stored.
 """
 
 from __future__ import annotations
@@ -134,7 +136,7 @@ async def _validate(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[Provi
 
 
 def _connect_error(err: Exception) -> str:
-    """The form error for a failed live check."""
+    """Return the form error for a failed live check."""
     if isinstance(err, AuthError):
         return "invalid_auth"
     if isinstance(err, InsecureUrlError):  # a bridge address that is neither https nor local
@@ -162,8 +164,11 @@ def _read_number_form(
     user_input: Mapping[str, Any] | None,
     read: Callable[[Mapping[str, Any]], NumberForm],
 ) -> tuple[NumberForm | None, vol.Schema, dict[str, str]]:
-    """Read a number form: (title, subentry data) when valid; otherwise the schema to show again
-    (with what was typed) and the translated error. Shared by every "add a number" step."""
+    """Read a number form, as every "add a number" step does.
+
+    Returns (title, subentry data) when the form is valid; otherwise the schema to show again
+    (with what was typed) and the translated error.
+    """
     if user_input is None:
         return None, schema, {}
     try:
@@ -179,6 +184,7 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
     MINOR_VERSION = 2
 
     def __init__(self) -> None:
+        """Start with no account checked yet."""
         self._data: dict[str, Any] = {}
         self._account: AccountInfo | None = None
         self._lines: dict[str, LineSnapshot] = {}
@@ -202,26 +208,31 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_menu(step_id="user", menu_options=[k.value for k in ACCOUNT_KINDS])
 
     async def async_step_manual(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add a Manual account (numbers kept by hand)."""
         return await self._async_account_step(ProviderKind.MANUAL, user_input)
 
     async def async_step_http_bridge(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
+        """Add an account reached through an HTTP bridge."""
         return await self._async_account_step(ProviderKind.HTTP_BRIDGE, user_input)
 
     async def async_step_twilio(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add a Twilio account."""
         return await self._async_account_step(ProviderKind.TWILIO, user_input)
 
     async def async_step_telnyx(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add a Telnyx account."""
         return await self._async_account_step(ProviderKind.TELNYX, user_input)
 
     async def async_step_demo(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add the demo carrier's account."""
         return await self._async_account_step(ProviderKind.DEMO, user_input)
 
     async def _async_account_step(
         self, kind: ProviderKind, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """The account's credentials, checked live; then its first number."""
+        """Check the account's credentials live; then ask for its first number."""
         step_id = kind.value
         schema = credentials_schema(kind)
         if user_input is None:
@@ -313,7 +324,7 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_number(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The account's first number, picked from the numbers the carrier lists."""
+        """Pick the account's first number from the numbers the carrier lists."""
         schema = pick_number_schema(list(self._lines.values()), provider_kind(self._data))
         number, schema, errors = _read_number_form(
             self, schema, user_input, lambda form: picked_number(self._lines, form)
@@ -325,7 +336,7 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_manual_number(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The first number of a Manual account: the number and what its carrier says now."""
+        """Type a Manual account's first number and what its carrier says about it now."""
         number, schema, errors = _read_number_form(
             self,
             manual_number_schema(),
@@ -337,7 +348,7 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(step_id="manual_number", data_schema=schema, errors=errors)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """The carrier refused the stored credentials."""
+        """Ask for new credentials: the carrier refused the stored ones."""
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -384,12 +395,16 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class EsimKeeperOptionsFlow(OptionsFlowWithReload):
-    """Account options: how often to poll, how early a number counts as expiring, whether to keep
-    every line the carrier lists, and the settings new numbers start with. Manual accounts also
-    choose whether carrier e-mails (IMAP) and modem texts (Netgear LTE) are read directly, from
-    which senders: only hand-kept records take facts from messages."""
+    """Account options: polling, warnings, which lines to keep and new numbers' settings.
+
+    How often to poll, how early a number counts as expiring, whether to keep every line the
+    carrier lists, and the settings new numbers start with. Manual accounts also choose whether
+    carrier e-mails (IMAP) and modem texts (Netgear LTE) are read directly, from which senders:
+    only hand-kept records take facts from messages.
+    """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the account's options, and store them once every value is valid."""
         entry = self.config_entry
         kind = provider_kind(entry.data)
         lists_lines = kind is not ProviderKind.MANUAL
@@ -482,6 +497,7 @@ class NumberSubentryFlow(ConfigSubentryFlow):
     """Add a number to an account, or change one."""
 
     def __init__(self) -> None:
+        """Start without the carrier's list of lines (fetched on the first step)."""
         self._lines: dict[str, LineSnapshot] = {}
 
     def _kind(self) -> ProviderKind:
@@ -515,6 +531,7 @@ class NumberSubentryFlow(ConfigSubentryFlow):
     async def async_step_manual(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
+        """Type a number of a Manual account and what its carrier says about it now."""
         number, schema, errors = _read_number_form(
             self,
             manual_number_schema(),
@@ -582,8 +599,10 @@ class NumberSubentryFlow(ConfigSubentryFlow):
     async def _async_message_settings(
         self, new_data: Mapping[str, Any], user_input: Mapping[str, Any], kind: ProviderKind
     ) -> dict[str, Any]:
-        """The number's custom pattern (validated in the executor: validation times it) and its
-        keep-alive message; KeeperError when a value is bad."""
+        """Read the number's custom pattern and keep-alive message; KeeperError when bad.
+
+        The pattern is validated in the executor: validating it times it.
+        """
         out: dict[str, Any] = {}
         carrier = new_data[CONF_CARRIER]
         plan = plan_from_settings(carrier, new_data[CONF_PLAN])

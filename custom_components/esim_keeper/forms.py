@@ -128,7 +128,7 @@ def day_of_month_field() -> NumberSelector:
 
 
 def credentials_schema(kind: ProviderKind) -> vol.Schema:
-    """The credential fields of a provider kind (none for Manual and Demo)."""
+    """Build the credential fields of a provider kind (none for Manual and Demo)."""
     if kind is ProviderKind.HTTP_BRIDGE:
         return vol.Schema(
             {
@@ -167,6 +167,7 @@ def clean_input(user_input: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def carrier_selector() -> SelectSelector:
+    """Build the carrier drop-down, in the presets' order."""
     return SelectSelector(
         SelectSelectorConfig(
             options=list(PRESETS),
@@ -188,8 +189,11 @@ PLAN_SECTION_SCHEMA = vol.Schema(
 
 
 def whole_number(value: Any, error: type[KeeperError]) -> int:
-    """A whole number from a number field. The number selector lets "NaN" through as a float
-    NaN, which ``int()`` cannot convert: refuse it (and fractions) with ``error``."""
+    """Read a whole number from a number field; ``error`` if it is not one.
+
+    The number selector lets "NaN" through as a float NaN, which ``int()`` cannot convert:
+    refuse it (and fractions) with ``error``.
+    """
     if isinstance(value, float) and not value.is_integer():
         raise error("a whole number is needed")
     try:
@@ -221,6 +225,7 @@ RENEWAL_FIELDS = (
 
 
 def renewal_schema(methods: tuple[PaymentMethod, ...]) -> vol.Schema:
+    """Build the renewal fields: payment methods, spending cap and when to auto-renew."""
     return vol.Schema(
         {
             vol.Optional(CONF_PAYMENT_METHODS): SelectSelector(
@@ -269,7 +274,7 @@ def defaults_data(
     plan: Mapping[str, Any],
     renewal: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
-    """An account's settings for new numbers (options ``new_numbers``); KeeperError if bad.
+    """Read an account's settings for new numbers (options ``new_numbers``); KeeperError if bad.
 
     ``renewal`` is None for hand-kept accounts: eSIM Keeper never pays their numbers.
     """
@@ -286,7 +291,7 @@ def defaults_data(
 
 
 def defaults_form_values(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The options form's "new numbers" section, filled with the stored defaults."""
+    """Fill the options form's "new numbers" section with the stored defaults."""
     stored = NumberDefaults.from_options(options)
     values: dict[str, Any] = {CONF_SPEND_CAP: DEFAULT_SPEND_CAP, **stored.plan, **stored.renewal}
     if stored.carrier:
@@ -295,8 +300,10 @@ def defaults_form_values(options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def with_defaults(data: dict[str, Any], defaults: NumberDefaults) -> dict[str, Any]:
-    """A number typed or picked in a form, with the account's defaults where the form left a
-    setting empty (its own settings win)."""
+    """Fill the settings a number form left empty with the account's defaults.
+
+    The number's own settings win.
+    """
     if not data.get(CONF_PLAN) and data[CONF_CARRIER] == defaults.carrier:
         data[CONF_PLAN] = dict(defaults.plan)
     if defaults.renewal and CONF_LEDGER not in data:
@@ -312,6 +319,7 @@ def _number_fields(carrier_default: str) -> dict[Any, Any]:
 
 
 def plan_field() -> dict[Any, Any]:
+    """Build the collapsed plan section (overrides of the carrier preset)."""
     return {vol.Required(CONF_PLAN): section(PLAN_SECTION_SCHEMA, {"collapsed": True})}
 
 
@@ -324,7 +332,7 @@ def _line_label(line: LineSnapshot) -> str:
 def pick_number_schema(
     lines: list[LineSnapshot], kind: ProviderKind, carrier: str | None = None
 ) -> vol.Schema:
-    """API accounts: choose one of the account's numbers (with the account's default carrier)."""
+    """Build the form of API accounts: choose one of the account's numbers (and its carrier)."""
     first = lines[0]
     return vol.Schema(
         {
@@ -390,7 +398,7 @@ def _parse_day(raw: object) -> date:
 def manual_ledger(
     user_input: Mapping[str, Any], carrier: str, overrides: Mapping[str, Any]
 ) -> Ledger:
-    """The ledger typed in a Manual number form: dates are days on the carrier's clock."""
+    """Read the ledger typed in a Manual number form: dates are days on the carrier's clock."""
     plan = new_plan_from_settings(carrier, overrides)
     now = dt_util.utcnow()
     activity = user_input.get(CONF_ACTIVITY_DATE)
@@ -432,7 +440,7 @@ class NumberTakenError(KeeperError):
 
 
 def free_manual_number(hass: HomeAssistant, user_input: Mapping[str, Any]) -> NumberForm:
-    """A typed number that no account keeps yet (NumberTakenError otherwise)."""
+    """Read a typed number that no account keeps yet (NumberTakenError otherwise)."""
     title, data = _manual_number(user_input)
     if data[CONF_NUMBER] in taken_numbers(hass):
         raise NumberTakenError("this number is already kept by an account")
@@ -482,7 +490,7 @@ class KeepAliveActionError(KeeperError):
 
 
 def keep_alive_data(hass: HomeAssistant, raw: Mapping[str, Any]) -> dict[str, str]:
-    """A number's keep-alive message settings ({} for none); KeeperError when incomplete."""
+    """Read a number's keep-alive message settings ({} for none); KeeperError when incomplete."""
     values = {
         key: str(raw.get(key) or "").strip()
         for key in (CONF_NOTIFY_ENTITY, CONF_NOTIFY_ACTION, CONF_RECIPIENT, CONF_KEEP_ALIVE_TEXT)
@@ -500,6 +508,7 @@ def keep_alive_data(hass: HomeAssistant, raw: Mapping[str, Any]) -> dict[str, st
 
 
 def number_form_values(title: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Fill the number reconfigure form with the number's stored settings and records."""
     values: dict[str, Any] = {
         CONF_NAME: title,
         CONF_CARRIER: data[CONF_CARRIER],
@@ -528,7 +537,7 @@ def number_form_values(title: str, data: Mapping[str, Any]) -> dict[str, Any]:
 def reconfigured_number_data(
     data: Mapping[str, Any], user_input: Mapping[str, Any], kind: ProviderKind
 ) -> dict[str, Any]:
-    """The number's new subentry data; KeeperError when a value is bad."""
+    """Read the number reconfigure form into new subentry data; KeeperError when bad."""
     carrier = user_input[CONF_CARRIER]
     overrides = plan_overrides(user_input.get(CONF_PLAN, {}))
     plan = new_plan_from_settings(carrier, overrides)
