@@ -1,7 +1,20 @@
 """eSIM Keeper: keep prepaid US numbers alive from Home Assistant.
 
 One config entry is one account (a provider connection); each phone number is a config subentry
-with its own device.
+with its own device. The Home Assistant constraints that shaped this module:
+
+- Number changes are followed through the ``SIGNAL_CONFIG_ENTRY_CHANGED`` dispatcher signal, not
+  an update listener: Home Assistant refuses ``async_update_reload_and_abort`` (used by reauth,
+  reconfigure and the number reconfigure flow) on an entry that has update listeners, and the
+  options flow reloads through ``OptionsFlowWithReload`` for the same reason.
+- Adding a number (subentry) or removing one does not reload the account: the signal makes the
+  coordinator read the subentries again and poll, and its listeners add the new number's
+  entities (a removed number's device and entities are cleared by Home Assistant itself).
+  Reconfiguring a number does reload the account, and must: which entities a number has
+  depends on its settings (the activity entities exist only when its plan has an activity limit).
+- Payment state lives in ``hass.data`` (payments.py), not in ``runtime_data``: runtime data is
+  dropped on every reload, and a payment in flight during one must record into the same
+  history, so that a renewal never charges twice and no record is lost.
 """
 
 from __future__ import annotations
@@ -83,7 +96,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -
 
     @callback
     def _entry_changed(change: ConfigEntryChange, changed: ConfigEntry) -> None:
-        """A number was added, changed or removed: follow it without reloading the account."""
+        """Follow a number that was added or removed (a changed one also reloads the account)."""
         if change is not ConfigEntryChange.UPDATED or changed.entry_id != entry.entry_id:
             return
         if coordinator.sync_numbers():
@@ -115,6 +128,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -
 
 
 async def _refresh_numbers(coordinator: AccountCoordinator) -> None:
+    """Poll after a number was added or removed."""
     await coordinator.async_refresh()
     # Listeners add the new numbers' entities even when the poll itself brought nothing new.
     coordinator.async_update_listeners()
@@ -138,8 +152,10 @@ ISSUE_PLAIN_HTTP = "bridge_plain_http"
 
 @callback
 def check_plain_http(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """While a bridge account sends its token over plain http:// to a public address (allowed by
-    the user), a repair issue says so; it goes when the address is https:// or local again.
+    """Raise a repair issue while a bridge account sends its token over plain http://.
+
+    Only to a public address, and only when the user allowed it; the issue goes when the address
+    is https:// or local again.
 
     Not fixable by a click: only the bridge can offer https:// (or be put behind a VPN such as
     Tailscale); the address is changed under Reconfigure, the one form that edits it.
@@ -184,6 +200,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 
 
 def _switch_off_hand_kept_auto_renew(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Switch off auto-renew on every hand-kept number (migration to 1.2), with a repair issue."""
     names = []
     for subentry in entry.subentries.values():
         renewal = dict(subentry.data.get(CONF_RENEWAL, {}))

@@ -95,6 +95,11 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
         """The calendar's texts in Home Assistant's language (English for missing keys)."""
         language = self.hass.config.language
         if language != self._language:
+            # Workaround: Home Assistant translates an entity's name and state, but not the
+            # summary or description of a calendar event (CalendarEvent takes plain strings),
+            # and state-attribute strings may hold no placeholders. So the entity reads its own
+            # translation files and joins the phrase to the number's name itself; it re-reads
+            # them when the language changes. Drop this if Home Assistant ever translates events.
             self._texts = {
                 **await async_get_translations(self.hass, language, "entity", {DOMAIN}),
                 **await async_get_translations(self.hass, language, "common", {DOMAIN}),

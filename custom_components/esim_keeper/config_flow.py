@@ -1,16 +1,17 @@
-"""Config flows: an account (entry) with its first number, reauth, reconfigure, options, and the
-"Add number" / number reconfigure subentry flows.
+"""Config flows for eSIM Keeper accounts, their options and their numbers.
 
-Every value a user types is validated by the keeper layer; a bad value comes back as a translated
-form error and nothing is stored.
+The account (entry) flow adds an account with its first number, and handles reauth and
+reconfigure; the options flow sets how the account is polled; the "Add number" / number
+reconfigure subentry flows keep one number each. Reading and writing the forms is in forms.py:
+every value a user types is validated by the keeper layer, a bad value comes back as a
+translated form error and nothing is stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
 from functools import partial
-from typing import Any, Final, override
+from typing import Any, override
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -26,58 +27,32 @@ from homeassistant.data_entry_flow import FlowHandler, section
 from homeassistant.helpers.selector import (
     BooleanSelector,
     DateSelector,
-    EntitySelector,
-    EntitySelectorConfig,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
 )
-from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .client import CREDENTIAL_KEYS, SECRET_KEYS, create_provider, provider_kind, suggested_carrier
+from .client import CREDENTIAL_KEYS, create_provider, provider_kind
 from .const import (
-    CONF_ACCOUNT_SID,
-    CONF_ALLOW_HTTP,
-    CONF_API_KEY,
     CONF_API_KEY_SID,
-    CONF_AUTH_SECRET,
-    CONF_AUTO_RENEW,
-    CONF_AUTO_RENEW_DAY,
-    CONF_AUTO_RENEW_DAYS,
     CONF_CARRIER,
     CONF_CUSTOM_PATTERN,
     CONF_CUSTOM_SENDER,
     CONF_DEFAULTS,
     CONF_KEEP_ALIVE,
-    CONF_KEEP_ALIVE_TEXT,
     CONF_KEEP_ALL,
-    CONF_LEDGER,
-    CONF_LINE_ID,
     CONF_LISTEN_IMAP,
     CONF_LISTEN_NETGEAR_LTE,
     CONF_MESSAGE_SENDERS,
     CONF_MESSAGES,
     CONF_NAME,
-    CONF_NOTIFY_ACTION,
-    CONF_NOTIFY_ENTITY,
     CONF_NUMBER,
-    CONF_PAYMENT_METHODS,
     CONF_PLAN,
     CONF_PROVIDER,
-    CONF_RECIPIENT,
     CONF_RENEWAL,
     CONF_SCAN_INTERVAL,
     CONF_SPEND_CAP,
-    CONF_TOKEN,
-    CONF_URL,
     CONF_WARN_DAYS,
     DEFAULT_SCAN_MINUTES,
     DEFAULT_SPEND_CAP,
@@ -88,20 +63,48 @@ from .const import (
     MIN_SCAN_MINUTES,
     SUBENTRY_NUMBER,
 )
-from .keeper.carriers import PRESETS
-from .keeper.dates import local_date, start_of_day
+from .forms import (
+    CONF_ACTIVITY_DATE,
+    CONF_AUTOPAY,
+    CONF_BALANCE,
+    CONF_EXPIRY_DATE,
+    KEEP_ALIVE_SCHEMA,
+    LINES_KEEP_ALL,
+    LINES_PICK,
+    MESSAGES_SCHEMA,
+    PATTERN_EXAMPLE,
+    PLAN_SECTION_SCHEMA,
+    RENEWAL_FIELDS,
+    TEXT,
+    NumberForm,
+    carrier_selector,
+    clean_input,
+    credentials_schema,
+    days_field,
+    defaults_data,
+    defaults_form_values,
+    free_manual_number,
+    keep_alive_data,
+    line_subentry,
+    manual_number_schema,
+    minutes_field,
+    not_secret,
+    number_form_values,
+    number_subentry,
+    pick_number_schema,
+    picked_number,
+    plan_field,
+    reconfigured_number_data,
+    renewal_schema,
+    whole_number,
+    with_defaults,
+)
 from .keeper.errors import (
-    DateRangeError,
-    InvalidLeadDaysError,
-    InvalidLedgerError,
-    InvalidPlanError,
     KeeperError,
 )
-from .keeper.lifecycle import Ledger, project_ledger
 from .keeper.messages import CustomPattern
 from .keeper.model import LineSnapshot, PaymentMethod
-from .keeper.money import Money
-from .keeper.phone import format_number, normalize
+from .keeper.phone import format_number
 from .keeper.providers.base import (
     AccountInfo,
     AuthError,
@@ -112,16 +115,10 @@ from .keeper.providers.base import (
     ProviderKind,
 )
 from .lines import (
-    AutoRenewMode,
-    RenewalSettings,
-    ledger_from_data,
-    ledger_to_data,
-    masked_title,
-    new_plan_from_settings,
     plan_from_settings,
     taken_numbers,
 )
-from .pool import NumberDefaults, line_title
+from .pool import NumberDefaults
 
 # The menu order: what most users have first.
 ACCOUNT_KINDS = (
@@ -131,305 +128,6 @@ ACCOUNT_KINDS = (
     ProviderKind.TELNYX,
     ProviderKind.DEMO,
 )
-# Manual records and the demo carrier have no credentials: one account of each.
-SINGLE_ACCOUNT_IDS = {ProviderKind.MANUAL: "manual"}
-
-CONF_BALANCE = "balance"
-CONF_EXPIRY_DATE = "plan_expiry"
-CONF_ACTIVITY_DATE = "last_activity"
-CONF_AUTOPAY = "carrier_autopay"
-
-_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_TEXT = TextSelector()
-PATTERN_EXAMPLE: Final = "(?P<balance>[0-9.]+)"  # a custom pattern's named group, for the help text
-
-
-def _days(minimum: int, maximum: int = 3660) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX)
-    )
-
-
-def _credentials_schema(kind: ProviderKind) -> vol.Schema:
-    """The credential fields of a provider kind (none for Manual and Demo)."""
-    if kind is ProviderKind.HTTP_BRIDGE:
-        return vol.Schema(
-            {
-                vol.Required(CONF_URL): _URL,
-                vol.Required(CONF_TOKEN): _PASSWORD,
-                # Required for http:// to a public address; a repair issue then says the risk.
-                vol.Optional(CONF_ALLOW_HTTP, default=False): BooleanSelector(),
-            }
-        )
-    if kind is ProviderKind.TWILIO:
-        return vol.Schema(
-            {
-                vol.Required(CONF_ACCOUNT_SID): _TEXT,
-                vol.Optional(CONF_API_KEY_SID): _TEXT,
-                vol.Required(CONF_AUTH_SECRET): _PASSWORD,
-            }
-        )
-    if kind is ProviderKind.TELNYX:
-        return vol.Schema({vol.Required(CONF_API_KEY): _PASSWORD})
-    return vol.Schema({})
-
-
-def _not_secret(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Values that may be shown back in a form: never a token or secret."""
-    return {k: v for k, v in values.items() if k not in SECRET_KEYS}
-
-
-def _carrier_selector() -> SelectSelector:
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=list(PRESETS),
-            translation_key="carrier",
-            mode=SelectSelectorMode.DROPDOWN,
-            sort=False,
-        )
-    )
-
-
-PLAN_SECTION_SCHEMA = vol.Schema(
-    {
-        vol.Optional("renewal_cost"): _TEXT,
-        vol.Optional("cycle_days"): _days(1),
-        vol.Optional("grace_days"): _days(0),
-        vol.Optional("activity_days"): _days(1),
-    }
-)
-
-
-def _whole(value: Any, error: type[KeeperError]) -> int:
-    """A whole number from a number field. The number selector lets "NaN" through as a float
-    NaN, which ``int()`` cannot convert: refuse it (and fractions) with ``error``."""
-    if isinstance(value, float) and not value.is_integer():
-        raise error("a whole number is needed")
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError) as err:
-        raise error("a whole number is needed") from err
-
-
-def _plan_overrides(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Keep only the overrides the user filled in, as the types the keeper wants."""
-    overrides: dict[str, Any] = {}
-    for key, value in raw.items():
-        if value in (None, ""):
-            continue
-        if key == "renewal_cost":
-            overrides[key] = str(value).strip()
-        else:
-            overrides[key] = _whole(value, InvalidPlanError)
-    return overrides
-
-
-RENEWAL_FIELDS = (
-    CONF_PAYMENT_METHODS,
-    CONF_SPEND_CAP,
-    CONF_AUTO_RENEW,
-    CONF_AUTO_RENEW_DAYS,
-    CONF_AUTO_RENEW_DAY,
-)
-
-
-def _renewal_data(raw: Mapping[str, Any], currency: str) -> dict[str, Any]:
-    """Renewal settings typed in a form, validated by the keeper, in their stored form."""
-    raw_renewal = dict(raw)
-    raw_renewal.setdefault(CONF_SPEND_CAP, "")
-    for key in (CONF_AUTO_RENEW_DAYS, CONF_AUTO_RENEW_DAY):
-        if key in raw_renewal:
-            raw_renewal[key] = _whole(raw_renewal[key], InvalidLeadDaysError)
-    return RenewalSettings.from_data(
-        {k: v.strip() if isinstance(v, str) else v for k, v in raw_renewal.items()}, currency
-    ).to_data()
-
-
-class DefaultsNeedCarrierError(KeeperError):
-    """Plan defaults without a carrier preset to apply them to."""
-
-    key = "defaults_need_carrier"
-
-
-def _defaults_data(
-    carrier: str | None,
-    plan: Mapping[str, Any],
-    renewal: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    """An account's settings for new numbers (options ``new_numbers``); KeeperError if bad.
-
-    ``renewal`` is None for hand-kept accounts: eSIM Keeper never pays their numbers.
-    """
-    overrides = _plan_overrides(plan)
-    currency = "USD"
-    if carrier:
-        currency = new_plan_from_settings(carrier, overrides).currency
-    elif overrides:
-        raise DefaultsNeedCarrierError("plan defaults need a carrier")
-    data: dict[str, Any] = {CONF_CARRIER: carrier or None, CONF_PLAN: overrides}
-    if renewal is not None:
-        data[CONF_RENEWAL] = _renewal_data(renewal, currency)
-    return data
-
-
-def _with_defaults(data: dict[str, Any], defaults: NumberDefaults) -> dict[str, Any]:
-    """A number typed or picked in a form, with the account's defaults where the form left a
-    setting empty (its own settings win)."""
-    if not data.get(CONF_PLAN) and data[CONF_CARRIER] == defaults.carrier:
-        data[CONF_PLAN] = dict(defaults.plan)
-    if defaults.renewal and CONF_LEDGER not in data:
-        data.setdefault(CONF_RENEWAL, dict(defaults.renewal))
-    return data
-
-
-def _number_fields(carrier_default: str) -> dict[Any, Any]:
-    return {
-        vol.Optional(CONF_NAME): _TEXT,
-        vol.Required(CONF_CARRIER, default=carrier_default): _carrier_selector(),
-    }
-
-
-def _plan_field() -> dict[Any, Any]:
-    return {vol.Required(CONF_PLAN): section(PLAN_SECTION_SCHEMA, {"collapsed": True})}
-
-
-def _line_label(line: LineSnapshot) -> str:
-    return (
-        f"{line.name} · {format_number(line.number)}" if line.name else format_number(line.number)
-    )
-
-
-def _pick_number_schema(
-    lines: list[LineSnapshot], kind: ProviderKind, carrier: str | None = None
-) -> vol.Schema:
-    """API accounts: choose one of the account's numbers (with the account's default carrier)."""
-    first = lines[0]
-    return vol.Schema(
-        {
-            vol.Required(CONF_LINE_ID, default=first.line_id): SelectSelector(
-                SelectSelectorConfig(
-                    options=[
-                        SelectOptionDict(value=line.line_id, label=_line_label(line))
-                        for line in lines
-                    ],
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            ),
-            **_number_fields(carrier or suggested_carrier(kind, first)),
-            **_plan_field(),
-        }
-    )
-
-
-def _manual_number_schema() -> vol.Schema:
-    """Manual accounts: type the number and what the carrier's app or SMS says about it."""
-    return vol.Schema(
-        {
-            vol.Required(CONF_NUMBER): TextSelector(TextSelectorConfig(type=TextSelectorType.TEL)),
-            **_number_fields("other"),
-            vol.Required(CONF_BALANCE): _TEXT,
-            vol.Required(CONF_EXPIRY_DATE): DateSelector(),
-            vol.Optional(CONF_ACTIVITY_DATE): DateSelector(),
-            vol.Required(CONF_AUTOPAY, default=False): BooleanSelector(),
-            **_plan_field(),
-        }
-    )
-
-
-def _picked_number(
-    lines: Mapping[str, LineSnapshot], user_input: Mapping[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    """(title, subentry data) for a number picked from an API account; KeeperError if bad."""
-    line = lines[user_input[CONF_LINE_ID]]
-    overrides = _plan_overrides(user_input.get(CONF_PLAN, {}))
-    new_plan_from_settings(user_input[CONF_CARRIER], overrides)
-    title = (
-        (user_input.get(CONF_NAME) or "").strip()
-        or line.name
-        or masked_title(user_input[CONF_CARRIER], line.number)
-    )
-    return title[:64], {
-        CONF_NUMBER: line.number,
-        CONF_LINE_ID: line.line_id,
-        CONF_CARRIER: user_input[CONF_CARRIER],
-        CONF_PLAN: overrides,
-    }
-
-
-def _parse_day(raw: object) -> date:
-    if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError as err:
-        raise InvalidLedgerError("not a date") from err
-
-
-def _manual_ledger(
-    user_input: Mapping[str, Any], carrier: str, overrides: Mapping[str, Any]
-) -> Ledger:
-    """The ledger typed in a Manual number form: dates are days on the carrier's clock."""
-    plan = new_plan_from_settings(carrier, overrides)
-    now = dt_util.utcnow()
-    activity = user_input.get(CONF_ACTIVITY_DATE)
-    last_activity = None if not activity else start_of_day(_parse_day(activity), plan.tz)
-    if last_activity is not None and last_activity > now:
-        raise DateRangeError("the last use of a number cannot be in the future")
-    return Ledger(
-        balance=Money.parse(user_input[CONF_BALANCE], plan.currency),
-        read_at=now,
-        plan_expiry=start_of_day(_parse_day(user_input[CONF_EXPIRY_DATE]), plan.tz),
-        last_activity=last_activity,
-        carrier_autopay=bool(user_input.get(CONF_AUTOPAY, False)),
-    )
-
-
-def _manual_number(user_input: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(title, subentry data) for a Manual number; KeeperError if any value is bad."""
-    number = normalize(user_input[CONF_NUMBER])
-    carrier = user_input[CONF_CARRIER]
-    overrides = _plan_overrides(user_input.get(CONF_PLAN, {}))
-    ledger = _manual_ledger(user_input, carrier, overrides)
-    title = (user_input.get(CONF_NAME) or "").strip() or PRESETS[carrier].name
-    return title[:64], {
-        CONF_NUMBER: number,
-        CONF_LINE_ID: number,
-        CONF_CARRIER: carrier,
-        CONF_PLAN: overrides,
-        CONF_LEDGER: ledger_to_data(ledger),
-    }
-
-
-type NumberForm = tuple[str, dict[str, Any]]
-
-
-class NumberTakenError(KeeperError):
-    """The number is already kept by an eSIM Keeper account (one number, one account)."""
-
-    key = "number_taken"
-
-
-def _free_manual_number(hass: HomeAssistant, user_input: Mapping[str, Any]) -> NumberForm:
-    """A typed number that no account keeps yet (NumberTakenError otherwise)."""
-    title, data = _manual_number(user_input)
-    if data[CONF_NUMBER] in taken_numbers(hass):
-        raise NumberTakenError("this number is already kept by an account")
-    return title, data
-
-
-def _number_subentry(data: dict[str, Any], line: LineSnapshot) -> dict[str, Any]:
-    """A kept line's subentry, named like the ones keep-all adds later."""
-    return _subentry(line_title(line, data[CONF_CARRIER]), data)
-
-
-def _subentry(title: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "subentry_type": SUBENTRY_NUMBER,
-        "title": title,
-        "data": data,
-        "unique_id": data[CONF_NUMBER],
-    }
 
 
 async def _validate(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[Provider, AccountInfo]:
@@ -438,7 +136,7 @@ async def _validate(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[Provi
 
 
 def _connect_error(err: Exception) -> str:
-    """The form error for a failed live check."""
+    """Return the form error for a failed live check."""
     if isinstance(err, AuthError):
         return "invalid_auth"
     if isinstance(err, InsecureUrlError):  # a bridge address that is neither https nor local
@@ -451,14 +149,26 @@ def _connect_error(err: Exception) -> str:
     return "unknown"
 
 
+def _payment_methods(entry: ConfigEntry) -> tuple[PaymentMethod, ...]:
+    """Return the methods the account's provider accepts (all, if it is not loaded)."""
+    runtime = getattr(entry, "runtime_data", None)
+    if runtime is not None and runtime.provider.capabilities.payment_methods:
+        methods: tuple[PaymentMethod, ...] = runtime.provider.capabilities.payment_methods
+        return methods
+    return tuple(PaymentMethod)
+
+
 def _read_number_form(
     flow: FlowHandler[Any, Any, Any],
     schema: vol.Schema,
     user_input: Mapping[str, Any] | None,
     read: Callable[[Mapping[str, Any]], NumberForm],
 ) -> tuple[NumberForm | None, vol.Schema, dict[str, str]]:
-    """Read a number form: (title, subentry data) when valid; otherwise the schema to show again
-    (with what was typed) and the translated error. Shared by every "add a number" step."""
+    """Read a number form, as every "add a number" step does.
+
+    Returns (title, subentry data) when the form is valid; otherwise the schema to show again
+    (with what was typed) and the translated error.
+    """
     if user_input is None:
         return None, schema, {}
     try:
@@ -474,6 +184,7 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
     MINOR_VERSION = 2
 
     def __init__(self) -> None:
+        """Start with no account checked yet."""
         self._data: dict[str, Any] = {}
         self._account: AccountInfo | None = None
         self._lines: dict[str, LineSnapshot] = {}
@@ -497,31 +208,36 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_menu(step_id="user", menu_options=[k.value for k in ACCOUNT_KINDS])
 
     async def async_step_manual(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add a Manual account (numbers kept by hand)."""
         return await self._async_account_step(ProviderKind.MANUAL, user_input)
 
     async def async_step_http_bridge(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
+        """Add an account reached through an HTTP bridge."""
         return await self._async_account_step(ProviderKind.HTTP_BRIDGE, user_input)
 
     async def async_step_twilio(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add a Twilio account."""
         return await self._async_account_step(ProviderKind.TWILIO, user_input)
 
     async def async_step_telnyx(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add a Telnyx account."""
         return await self._async_account_step(ProviderKind.TELNYX, user_input)
 
     async def async_step_demo(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add the demo carrier's account."""
         return await self._async_account_step(ProviderKind.DEMO, user_input)
 
     async def _async_account_step(
         self, kind: ProviderKind, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """The account's credentials, checked live; then its first number."""
+        """Check the account's credentials live; then ask for its first number."""
         step_id = kind.value
-        schema = _credentials_schema(kind)
+        schema = credentials_schema(kind)
         if user_input is None:
             return self.async_show_form(step_id=step_id, data_schema=schema)
-        data = {CONF_PROVIDER: kind.value, **_clean(user_input)}
+        data = {CONF_PROVIDER: kind.value, **clean_input(user_input)}
         try:
             provider, self._account = await _validate(self.hass, data)
             if provider.capabilities.lists_lines:
@@ -529,7 +245,7 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
         except Exception as err:  # noqa: BLE001  # every failure becomes a form error
             return self.async_show_form(
                 step_id=step_id,
-                data_schema=self.add_suggested_values_to_schema(schema, _not_secret(user_input)),
+                data_schema=self.add_suggested_values_to_schema(schema, not_secret(user_input)),
                 errors={"base": _connect_error(err)},
             )
         await self.async_set_unique_id(self._account.account_id)
@@ -558,7 +274,7 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_create_entry(
             title=self._account.title,
             data=self._data,
-            subentries=[_subentry(title, number)],  # type: ignore[list-item]
+            subentries=[number_subentry(title, number)],
         )
 
     async def async_step_keep_all(
@@ -568,17 +284,17 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
         kind = provider_kind(self._data)
         schema = vol.Schema(
             {
-                vol.Optional(CONF_CARRIER): _carrier_selector(),
-                **_plan_field(),
+                vol.Optional(CONF_CARRIER): carrier_selector(),
+                **plan_field(),
                 vol.Required(CONF_RENEWAL): section(
-                    _renewal_schema(tuple(PaymentMethod)), {"collapsed": True}
+                    renewal_schema(tuple(PaymentMethod)), {"collapsed": True}
                 ),
             }
         )
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                defaults = _defaults_data(
+                defaults = defaults_data(
                     user_input.get(CONF_CARRIER),
                     user_input.get(CONF_PLAN, {}),
                     user_input.get(CONF_RENEWAL, {}),
@@ -593,7 +309,7 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
                     data=self._data,
                     options={CONF_KEEP_ALL: True, CONF_DEFAULTS: defaults},
                     subentries=[
-                        _number_subentry(rules.number_data(kind, line), line)  # type: ignore[misc]
+                        line_subentry(rules.number_data(kind, line), line)
                         for line in self._lines.values()
                     ],
                 )
@@ -608,10 +324,10 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_number(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The account's first number, picked from the numbers the carrier lists."""
-        schema = _pick_number_schema(list(self._lines.values()), provider_kind(self._data))
+        """Pick the account's first number from the numbers the carrier lists."""
+        schema = pick_number_schema(list(self._lines.values()), provider_kind(self._data))
         number, schema, errors = _read_number_form(
-            self, schema, user_input, lambda form: _picked_number(self._lines, form)
+            self, schema, user_input, lambda form: picked_number(self._lines, form)
         )
         if number is not None:
             return self._create(*number)
@@ -620,19 +336,19 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_manual_number(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The first number of a Manual account: the number and what its carrier says now."""
+        """Type a Manual account's first number and what its carrier says about it now."""
         number, schema, errors = _read_number_form(
             self,
-            _manual_number_schema(),
+            manual_number_schema(),
             user_input,
-            lambda form: _free_manual_number(self.hass, form),
+            lambda form: free_manual_number(self.hass, form),
         )
         if number is not None:
             return self._create(*number)
         return self.async_show_form(step_id="manual_number", data_schema=schema, errors=errors)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """The carrier refused the stored credentials."""
+        """Ask for new credentials: the carrier refused the stored ones."""
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -657,7 +373,7 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
         kind = provider_kind(entry.data)
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, **_clean(user_input)}
+            data = {**entry.data, **clean_input(user_input)}
             if kind is ProviderKind.TWILIO and not user_input.get(CONF_API_KEY_SID):
                 data.pop(CONF_API_KEY_SID, None)
             try:
@@ -671,30 +387,24 @@ class EsimKeeperConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                _credentials_schema(kind), _not_secret(user_input or entry.data)
+                credentials_schema(kind), not_secret(user_input or entry.data)
             ),
             description_placeholders={"account": entry.title},
             errors=errors,
         )
 
 
-def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Trim typed text; drop empty optional fields."""
-    out: dict[str, Any] = {}
-    for key, raw in user_input.items():
-        value = raw.strip() if isinstance(raw, str) else raw
-        if value not in (None, ""):
-            out[key] = value
-    return out
-
-
 class EsimKeeperOptionsFlow(OptionsFlowWithReload):
-    """Account options: how often to poll, how early a number counts as expiring, whether to keep
-    every line the carrier lists, and the settings new numbers start with. Manual accounts also
-    choose whether carrier e-mails (IMAP) and modem texts (Netgear LTE) are read directly, from
-    which senders: only hand-kept records take facts from messages."""
+    """Account options: polling, warnings, which lines to keep and new numbers' settings.
+
+    How often to poll, how early a number counts as expiring, whether to keep every line the
+    carrier lists, and the settings new numbers start with. Manual accounts also choose whether
+    carrier e-mails (IMAP) and modem texts (Netgear LTE) are read directly, from which senders:
+    only hand-kept records take facts from messages.
+    """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the account's options, and store them once every value is valid."""
         entry = self.config_entry
         kind = provider_kind(entry.data)
         lists_lines = kind is not ProviderKind.MANUAL
@@ -703,12 +413,12 @@ class EsimKeeperOptionsFlow(OptionsFlowWithReload):
             raw = dict(user_input.get(CONF_DEFAULTS, {}))
             try:
                 chosen: dict[str, Any] = {
-                    CONF_SCAN_INTERVAL: _whole(user_input[CONF_SCAN_INTERVAL], KeeperError),
-                    CONF_WARN_DAYS: _whole(user_input[CONF_WARN_DAYS], KeeperError),
+                    CONF_SCAN_INTERVAL: whole_number(user_input[CONF_SCAN_INTERVAL], KeeperError),
+                    CONF_WARN_DAYS: whole_number(user_input[CONF_WARN_DAYS], KeeperError),
                 }
                 if lists_lines:
                     chosen[CONF_KEEP_ALL] = user_input.get(CONF_KEEP_ALL) == LINES_KEEP_ALL
-                chosen[CONF_DEFAULTS] = _defaults_data(
+                chosen[CONF_DEFAULTS] = defaults_data(
                     raw.get(CONF_CARRIER),
                     {k: v for k, v in raw.items() if k in PLAN_SECTION_SCHEMA.schema},
                     {k: v for k, v in raw.items() if k in RENEWAL_FIELDS} if lists_lines else None,
@@ -730,10 +440,10 @@ class EsimKeeperOptionsFlow(OptionsFlowWithReload):
             vol.Required(
                 CONF_SCAN_INTERVAL,
                 default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_MINUTES[kind]),
-            ): _days(MIN_SCAN_MINUTES[kind], MAX_SCAN_MINUTES),
+            ): minutes_field(MIN_SCAN_MINUTES[kind], MAX_SCAN_MINUTES),
             vol.Required(
                 CONF_WARN_DAYS, default=options.get(CONF_WARN_DAYS, DEFAULT_WARN_DAYS)
-            ): _days(1, 365),
+            ): days_field(1, 365),
         }
         if lists_lines:
             fields[
@@ -760,16 +470,16 @@ class EsimKeeperOptionsFlow(OptionsFlowWithReload):
                 vol.Optional(
                     CONF_MESSAGE_SENDERS,
                     description={"suggested_value": options.get(CONF_MESSAGE_SENDERS, "")},
-                ): _TEXT,
+                ): TEXT,
             }
         defaults_schema = dict(PLAN_SECTION_SCHEMA.schema)
-        defaults_schema = {vol.Optional(CONF_CARRIER): _carrier_selector(), **defaults_schema}
+        defaults_schema = {vol.Optional(CONF_CARRIER): carrier_selector(), **defaults_schema}
         if lists_lines:
-            defaults_schema |= _renewal_schema(self._payment_methods()).schema
+            defaults_schema |= renewal_schema(_payment_methods(self.config_entry)).schema
         fields[vol.Required(CONF_DEFAULTS, default={})] = section(
             vol.Schema(defaults_schema), {"collapsed": True}
         )
-        suggested = user_input or {CONF_DEFAULTS: _defaults_form(options)}
+        suggested = user_input or {CONF_DEFAULTS: defaults_form_values(options)}
         runtime = getattr(entry, "runtime_data", None)
         state = runtime.coordinator.data if runtime is not None else None
         return self.async_show_form(
@@ -782,100 +492,12 @@ class EsimKeeperOptionsFlow(OptionsFlowWithReload):
             },
         )
 
-    def _payment_methods(self) -> tuple[PaymentMethod, ...]:
-        runtime = getattr(self.config_entry, "runtime_data", None)
-        if runtime is not None and runtime.provider.capabilities.payment_methods:
-            methods: tuple[PaymentMethod, ...] = runtime.provider.capabilities.payment_methods
-            return methods
-        return tuple(PaymentMethod)
-
-
-LINES_KEEP_ALL = "keep_all"
-LINES_PICK = "pick"
-
-
-def _defaults_form(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The options form's "new numbers" section, filled with the stored defaults."""
-    stored = NumberDefaults.from_options(options)
-    values: dict[str, Any] = {CONF_SPEND_CAP: DEFAULT_SPEND_CAP, **stored.plan, **stored.renewal}
-    if stored.carrier:
-        values[CONF_CARRIER] = stored.carrier
-    return values
-
-
-def _renewal_schema(methods: tuple[PaymentMethod, ...]) -> vol.Schema:
-    return vol.Schema(
-        {
-            vol.Optional(CONF_PAYMENT_METHODS): SelectSelector(
-                SelectSelectorConfig(
-                    options=[m.value for m in methods],
-                    multiple=True,
-                    mode=SelectSelectorMode.DROPDOWN,
-                    translation_key="payment_method",
-                    sort=False,
-                )
-            ),
-            vol.Optional(CONF_SPEND_CAP): _TEXT,
-            vol.Required(CONF_AUTO_RENEW, default=AutoRenewMode.OFF.value): SelectSelector(
-                SelectSelectorConfig(
-                    options=[m.value for m in AutoRenewMode],
-                    mode=SelectSelectorMode.LIST,
-                    translation_key="auto_renew",
-                )
-            ),
-            vol.Optional(CONF_AUTO_RENEW_DAYS, default=3): _days(0, 60),
-            vol.Optional(CONF_AUTO_RENEW_DAY, default=1): _days(1, 28),
-        }
-    )
-
-
-MESSAGES_SCHEMA = vol.Schema(
-    {vol.Optional(CONF_CUSTOM_PATTERN): _TEXT, vol.Optional(CONF_CUSTOM_SENDER): _TEXT}
-)
-KEEP_ALIVE_SCHEMA = vol.Schema(
-    {
-        vol.Optional(CONF_NOTIFY_ENTITY): EntitySelector(EntitySelectorConfig(domain="notify")),
-        vol.Optional(CONF_NOTIFY_ACTION): _TEXT,
-        vol.Optional(CONF_RECIPIENT): _TEXT,
-        vol.Optional(CONF_KEEP_ALIVE_TEXT): _TEXT,
-    }
-)
-
-
-class KeepAliveIncompleteError(KeeperError):
-    """A keep-alive message needs a text and one way to send it (an entity or an action)."""
-
-    key = "keep_alive_incomplete"
-
-
-class KeepAliveActionError(KeeperError):
-    """The keep-alive action is not a notify action Home Assistant has."""
-
-    key = "keep_alive_action_unknown"
-
-
-def _keep_alive(hass: HomeAssistant, raw: Mapping[str, Any]) -> dict[str, str]:
-    """A number's keep-alive message settings ({} for none); KeeperError when incomplete."""
-    values = {
-        key: str(raw.get(key) or "").strip()
-        for key in (CONF_NOTIFY_ENTITY, CONF_NOTIFY_ACTION, CONF_RECIPIENT, CONF_KEEP_ALIVE_TEXT)
-    }
-    if not any(values.values()):
-        return {}
-    entity, action = values[CONF_NOTIFY_ENTITY], values[CONF_NOTIFY_ACTION]
-    if not values[CONF_KEEP_ALIVE_TEXT] or bool(entity) == bool(action):
-        raise KeepAliveIncompleteError("a text and either a notify entity or a notify action")
-    if action:
-        domain, _, service = action.partition(".")
-        if domain != "notify" or not hass.services.has_service(domain, service):
-            raise KeepAliveActionError("not a notify action of this Home Assistant")
-    return values
-
 
 class NumberSubentryFlow(ConfigSubentryFlow):
     """Add a number to an account, or change one."""
 
     def __init__(self) -> None:
+        """Start without the carrier's list of lines (fetched on the first step)."""
         self._lines: dict[str, LineSnapshot] = {}
 
     def _kind(self) -> ProviderKind:
@@ -896,28 +518,29 @@ class NumberSubentryFlow(ConfigSubentryFlow):
             if not self._lines:
                 return self.async_abort(reason="no_more_numbers")
         defaults = NumberDefaults.from_options(entry.options)
-        schema = _pick_number_schema(list(self._lines.values()), self._kind(), defaults.carrier)
+        schema = pick_number_schema(list(self._lines.values()), self._kind(), defaults.carrier)
         number, schema, errors = _read_number_form(
-            self, schema, user_input, lambda form: _picked_number(self._lines, form)
+            self, schema, user_input, lambda form: picked_number(self._lines, form)
         )
         if number is not None:
             title, data = number
-            data = _with_defaults(data, defaults)
+            data = with_defaults(data, defaults)
             return self.async_create_entry(title=title, data=data, unique_id=data[CONF_NUMBER])
         return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
 
     async def async_step_manual(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
+        """Type a number of a Manual account and what its carrier says about it now."""
         number, schema, errors = _read_number_form(
             self,
-            _manual_number_schema(),
+            manual_number_schema(),
             user_input,
-            lambda form: _free_manual_number(self.hass, form),
+            lambda form: free_manual_number(self.hass, form),
         )
         if number is not None:
             title, data = number
-            data = _with_defaults(data, NumberDefaults.from_options(self._get_entry().options))
+            data = with_defaults(data, NumberDefaults.from_options(self._get_entry().options))
             return self.async_create_entry(title=title, data=data, unique_id=data[CONF_NUMBER])
         return self.async_show_form(step_id="manual", data_schema=schema, errors=errors)
 
@@ -929,11 +552,11 @@ class NumberSubentryFlow(ConfigSubentryFlow):
         subentry = self._get_reconfigure_subentry()
         data = subentry.data
         kind = self._kind()
-        methods = self._payment_methods()
+        methods = _payment_methods(self._get_entry())
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                new_data = self._reconfigured(data, user_input, kind)
+                new_data = reconfigured_number_data(data, user_input, kind)
                 new_data |= await self._async_message_settings(new_data, user_input, kind)
             except KeeperError as err:
                 errors["base"] = err.key
@@ -943,24 +566,24 @@ class NumberSubentryFlow(ConfigSubentryFlow):
                     entry, subentry, title=title[:64], data=new_data
                 )
         fields: dict[Any, Any] = {
-            vol.Required(CONF_NAME): _TEXT,
-            vol.Required(CONF_CARRIER): _carrier_selector(),
+            vol.Required(CONF_NAME): TEXT,
+            vol.Required(CONF_CARRIER): carrier_selector(),
         }
         if kind is ProviderKind.MANUAL:
             fields |= {
-                vol.Required(CONF_BALANCE): _TEXT,
+                vol.Required(CONF_BALANCE): TEXT,
                 vol.Required(CONF_EXPIRY_DATE): DateSelector(),
                 vol.Optional(CONF_ACTIVITY_DATE): DateSelector(),
                 vol.Required(CONF_AUTOPAY, default=False): BooleanSelector(),
             }
-        fields |= _plan_field()
-        fields[vol.Required(CONF_RENEWAL)] = section(_renewal_schema(methods), {"collapsed": True})
+        fields |= plan_field()
+        fields[vol.Required(CONF_RENEWAL)] = section(renewal_schema(methods), {"collapsed": True})
         if kind is ProviderKind.MANUAL:
             fields[vol.Optional(CONF_MESSAGES)] = section(MESSAGES_SCHEMA, {"collapsed": True})
         if plan_from_settings(data[CONF_CARRIER], data.get(CONF_PLAN, {})).activity_days:
             fields[vol.Optional(CONF_KEEP_ALIVE)] = section(KEEP_ALIVE_SCHEMA, {"collapsed": True})
         schema = self.add_suggested_values_to_schema(
-            vol.Schema(fields), user_input or self._current_values(subentry.title, data)
+            vol.Schema(fields), user_input or number_form_values(subentry.title, data)
         )
         return self.async_show_form(
             step_id="reconfigure",
@@ -973,46 +596,13 @@ class NumberSubentryFlow(ConfigSubentryFlow):
             },
         )
 
-    def _payment_methods(self) -> tuple[PaymentMethod, ...]:
-        """The methods this account's provider accepts (all, if it is not loaded)."""
-        entry = self._get_entry()
-        runtime = getattr(entry, "runtime_data", None)
-        if runtime is not None and runtime.provider.capabilities.payment_methods:
-            methods: tuple[PaymentMethod, ...] = runtime.provider.capabilities.payment_methods
-            return methods
-        return tuple(PaymentMethod)
-
-    @staticmethod
-    def _current_values(title: str, data: Mapping[str, Any]) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            CONF_NAME: title,
-            CONF_CARRIER: data[CONF_CARRIER],
-            CONF_PLAN: dict(data.get(CONF_PLAN, {})),
-            CONF_RENEWAL: {CONF_SPEND_CAP: DEFAULT_SPEND_CAP, **data.get(CONF_RENEWAL, {})},
-            CONF_MESSAGES: dict(data.get(CONF_MESSAGES, {})),
-            CONF_KEEP_ALIVE: dict(data.get(CONF_KEEP_ALIVE, {})),
-        }
-        if (raw := data.get(CONF_LEDGER)) is not None:
-            # Today's balance and expiry (the ledger moved forward), so that saving the form
-            # unchanged records the same state as now.
-            plan = plan_from_settings(data[CONF_CARRIER], data.get(CONF_PLAN, {}))
-            ledger = ledger_from_data(raw, plan.currency)
-            today = project_ledger(ledger, plan, dt_util.utcnow())
-            values[CONF_BALANCE] = str(today.balance.amount)
-            # An expiry the carrier's autopay is only assumed to have reached is not offered as a
-            # fact: saving the form unchanged must not confirm a charge nobody confirmed.
-            expiry = ledger.plan_expiry if today.assumed_cycles else today.plan_expiry
-            values[CONF_EXPIRY_DATE] = local_date(expiry, plan.tz).isoformat()
-            if ledger.last_activity is not None:
-                values[CONF_ACTIVITY_DATE] = local_date(ledger.last_activity, plan.tz).isoformat()
-            values[CONF_AUTOPAY] = ledger.carrier_autopay
-        return values
-
     async def _async_message_settings(
         self, new_data: Mapping[str, Any], user_input: Mapping[str, Any], kind: ProviderKind
     ) -> dict[str, Any]:
-        """The number's custom pattern (validated in the executor: validation times it) and its
-        keep-alive message; KeeperError when a value is bad."""
+        """Read the number's custom pattern and keep-alive message; KeeperError when bad.
+
+        The pattern is validated in the executor: validating it times it.
+        """
         out: dict[str, Any] = {}
         carrier = new_data[CONF_CARRIER]
         plan = plan_from_settings(carrier, new_data[CONF_PLAN])
@@ -1033,23 +623,5 @@ class NumberSubentryFlow(ConfigSubentryFlow):
                 )
             out[CONF_MESSAGES] = {CONF_CUSTOM_PATTERN: pattern, CONF_CUSTOM_SENDER: sender}
         if CONF_KEEP_ALIVE in user_input:
-            out[CONF_KEEP_ALIVE] = _keep_alive(self.hass, user_input[CONF_KEEP_ALIVE])
+            out[CONF_KEEP_ALIVE] = keep_alive_data(self.hass, user_input[CONF_KEEP_ALIVE])
         return out
-
-    @staticmethod
-    def _reconfigured(
-        data: Mapping[str, Any], user_input: Mapping[str, Any], kind: ProviderKind
-    ) -> dict[str, Any]:
-        """The number's new subentry data; KeeperError when a value is bad."""
-        carrier = user_input[CONF_CARRIER]
-        overrides = _plan_overrides(user_input.get(CONF_PLAN, {}))
-        plan = new_plan_from_settings(carrier, overrides)
-        new_data = {
-            **data,
-            CONF_CARRIER: carrier,
-            CONF_PLAN: overrides,
-            CONF_RENEWAL: _renewal_data(user_input.get(CONF_RENEWAL, {}), plan.currency),
-        }
-        if kind is ProviderKind.MANUAL:
-            new_data[CONF_LEDGER] = ledger_to_data(_manual_ledger(user_input, carrier, overrides))
-        return new_data

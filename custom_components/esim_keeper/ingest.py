@@ -39,7 +39,6 @@ import hashlib
 import json
 from typing import Any, Final, cast
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import Event, HomeAssistant, ServiceCall, ServiceResponse, callback
 from homeassistant.exceptions import ServiceValidationError
@@ -70,7 +69,7 @@ from .keeper.lifecycle import project_ledger
 from .keeper.message_catalog import WarningKind
 from .keeper.messages import CustomPattern, CustomPatternError, Message, Reading, read_message
 from .keeper.money import Money
-from .lines import NumberConfig
+from .lines import NumberConfig, device_number
 from .runtime import EsimKeeperConfigEntry
 from .verification import issue_id
 
@@ -234,17 +233,11 @@ def _loaded(hass: HomeAssistant, entry_ids: Iterable[str] | None) -> list[_Numbe
 
 
 def _device_number(hass: HomeAssistant, device_id: str, numbers: list[_Number]) -> _Number:
-    device = dr.async_get(hass).async_get(device_id)
-    if device is not None:
-        for entry_id, subentries in device.config_entries_subentries.items():
-            entry = hass.config_entries.async_get_entry(entry_id)
-            if entry is None or entry.domain != DOMAIN:
-                continue
-            if entry.state is not ConfigEntryState.LOADED:
-                raise invalid("entry_not_loaded", account=entry.title)
-            for number in numbers:
-                if number.entry.entry_id == entry_id and number.config.subentry_id in subentries:
-                    return number
+    """Return the loaded number behind ``device_id`` (the message names it)."""
+    entry, subentry_id = device_number(hass, device_id)
+    for number in numbers:
+        if number.entry.entry_id == entry.entry_id and number.config.subentry_id == subentry_id:
+            return number
     raise invalid("unknown_device", device_id=device_id)
 
 

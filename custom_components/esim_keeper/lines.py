@@ -8,8 +8,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 
 from .const import (
     CONF_AUTO_RENEW,
@@ -35,6 +36,7 @@ from .const import (
     LEDGER_READ_AT,
     SUBENTRY_NUMBER,
 )
+from .errors import invalid
 from .keeper.carriers import get_preset, plan_for, require_known_cost
 from .keeper.errors import InvalidLedgerError
 from .keeper.lifecycle import Ledger
@@ -236,3 +238,24 @@ def masked_title(carrier: str, number: str) -> str:
     four digits ("Twilio ··0100"), never the whole number (it would reach entity ids and logs)."""
     digits = "".join(char for char in number if char.isdigit())
     return f"{get_preset(carrier).name} ··{digits[-4:]}"
+
+
+def device_number(hass: HomeAssistant, device_id: str) -> tuple[ConfigEntry, str]:
+    """Find the loaded account and the number (subentry id) behind a number's device.
+
+    Raises the translated "unknown_device" error for a device that is not an eSIM Keeper
+    number, and "entry_not_loaded" when its account is not loaded.
+    """
+    device = dr.async_get(hass).async_get(device_id)
+    if device is not None:
+        for entry_id, subentries in device.config_entries_subentries.items():
+            entry = hass.config_entries.async_get_entry(entry_id)
+            if entry is None or entry.domain != DOMAIN:
+                continue
+            subentry_id = next((s for s in subentries if s is not None), None)
+            if subentry_id is None:
+                continue
+            if entry.state is not ConfigEntryState.LOADED:
+                raise invalid("entry_not_loaded", account=entry.title)
+            return entry, subentry_id
+    raise invalid("unknown_device", device_id=device_id)

@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
@@ -26,7 +25,7 @@ from .ingest import INGEST_SCHEMA, async_ingest_message
 from .keeper.errors import KeeperError
 from .keeper.model import PaymentMethod
 from .keeper.money import Money, check_currency
-from .lines import NumberConfig
+from .lines import NumberConfig, device_number
 from .renewal import SOURCE_ACTION, RenewalEngine
 from .runtime import EsimKeeperConfigEntry
 
@@ -85,20 +84,9 @@ HISTORY_SCHEMA = vol.Schema(
 
 def resolve_number(hass: HomeAssistant, device_id: str) -> tuple[RenewalEngine, str]:
     """The loaded account's engine and the subentry of the number behind ``device_id``."""
-    device = dr.async_get(hass).async_get(device_id)
-    if device is not None:
-        for entry_id, subentries in device.config_entries_subentries.items():
-            entry = hass.config_entries.async_get_entry(entry_id)
-            if entry is None or entry.domain != DOMAIN:
-                continue
-            subentry_id = next((s for s in subentries if s is not None), None)
-            if subentry_id is None:
-                continue
-            if entry.state is not ConfigEntryState.LOADED:
-                raise invalid("entry_not_loaded", account=entry.title)
-            typed: EsimKeeperConfigEntry = entry
-            return typed.runtime_data.renewals, subentry_id
-    raise invalid("unknown_device", device_id=device_id)
+    entry, subentry_id = device_number(hass, device_id)
+    typed: EsimKeeperConfigEntry = entry
+    return typed.runtime_data.renewals, subentry_id
 
 
 def _money(value: Any, currency: str, *, allow_negative: bool = False) -> Money:
