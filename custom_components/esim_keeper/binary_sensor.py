@@ -31,7 +31,7 @@ class EsimKeeperBinarySensorDescription(BinarySensorEntityDescription):
 
 
 def _money_attributes(data: NumberData) -> dict[str, str | None]:
-    """The two amounts the judgement compares, so a notification can quote them."""
+    """Return the two amounts the judgement compares, so a notification can quote them."""
     balance = data.snapshot.balance
     return {
         "balance": None if balance is None else str(balance),

@@ -110,7 +110,8 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
 
     async def _async_setup(self) -> None:
         """Check the credentials once before the first poll (bridges also announce what they
-        can do here). Errors map like a poll's."""
+        can do here). Errors map like a poll's.
+        """
         try:
             await self.provider.async_validate()
         except ProviderError as err:
@@ -206,7 +207,7 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
 
 
 def _update_error(err: ProviderError, interval: timedelta | None = None) -> Exception:
-    """The one place provider errors become Home Assistant's: reauth, or a translated failure.
+    """Turn provider errors into Home Assistant's, in one place: reauth, or a translated failure.
 
     A Retry-After only ever delays the next poll: one shorter than the poll interval (down to
     "0") would make Home Assistant poll sooner than usual, hammering a carrier that asked us to

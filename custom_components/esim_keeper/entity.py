@@ -96,7 +96,7 @@ def _async_remove_unbuilt(
 
 @callback
 def async_number_device(entry: EsimKeeperConfigEntry, subentry_id: str) -> dr.AnyDeviceEntry:
-    """A number's device: created or brought up to date once per load of the account.
+    """Create a number's device, or bring it up to date, once per load of the account.
 
     Every entity of the number is attached to it (``Entity.device_entry``) instead of carrying
     the same device info: with up to 14 entities a number, that is one device-registry update per
@@ -203,7 +203,7 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
         self.async_write_shown()
 
     def _state_key(self) -> tuple[object, ...]:
-        """What a state write would show; equal keys mean there is nothing to write."""
+        """Return what a state write would show; equal keys mean there is nothing to write."""
         return (
             self.available,
             str(self.state),  # as written: Decimal("0") equals Decimal("0.00"), "0" is not "0.00"

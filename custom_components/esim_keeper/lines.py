@@ -54,13 +54,14 @@ PLAN_OVERRIDES = (
 
 
 def plan_from_settings(carrier: str, overrides: Mapping[str, Any]) -> PlanRules:
-    """The carrier preset's plan with the number's own overrides (validated by the keeper)."""
+    """Return the carrier preset's plan with the number's own overrides (validated by the keeper)."""
     return plan_for(carrier, **{k: overrides[k] for k in PLAN_OVERRIDES if k in overrides})
 
 
 def new_plan_from_settings(carrier: str, overrides: Mapping[str, Any]) -> PlanRules:
     """As plan_from_settings, for a number being added or changed: a preset without a known
-    renewal cost ("Other") needs the user's own (CostRequiredError otherwise)."""
+    renewal cost ("Other") needs the user's own (CostRequiredError otherwise).
+    """
     require_known_cost(carrier, overrides.get("renewal_cost"))
     return plan_from_settings(carrier, overrides)
 
@@ -75,7 +76,7 @@ def _instant(raw: object, what: str) -> datetime:
 
 
 def ledger_from_data(raw: Mapping[str, Any], currency: str) -> Ledger:
-    """The Ledger stored in a Manual number's subentry (validated by the keeper)."""
+    """Return the Ledger stored in a Manual number's subentry (validated by the keeper)."""
     activity = raw.get(LEDGER_ACTIVITY)
     return Ledger(
         balance=Money.parse(raw.get(LEDGER_BALANCE), currency, allow_negative=True),
@@ -89,7 +90,7 @@ def ledger_from_data(raw: Mapping[str, Any], currency: str) -> Ledger:
 
 
 def ledger_to_data(ledger: Ledger) -> dict[str, Any]:
-    """What a Manual number's subentry stores: JSON-safe, money as a decimal string."""
+    """Return what a Manual number's subentry stores: JSON-safe, money as a decimal string."""
     return {
         LEDGER_BALANCE: str(ledger.balance.amount),
         LEDGER_READ_AT: ledger.read_at.isoformat(),
@@ -222,7 +223,8 @@ def async_save_ledger(
 @callback
 def taken_numbers(hass: HomeAssistant) -> set[str]:
     """Every number kept by any eSIM Keeper account: one number is kept by one account only, so
-    that its lock, spending cap and auto-renew are one."""
+    that its lock, spending cap and auto-renew are one.
+    """
     return {
         subentry.unique_id
         for entry in hass.config_entries.async_entries(DOMAIN)
@@ -232,7 +234,8 @@ def taken_numbers(hass: HomeAssistant) -> set[str]:
 
 
 def masked_title(carrier: str, number: str) -> str:
-    """A number's default name when the carrier has none of its own: the carrier and the last
-    four digits ("Twilio ··0100"), never the whole number (it would reach entity ids and logs)."""
+    """Return a number's default name when the carrier has none of its own: the carrier and the last
+    four digits ("Twilio ··0100"), never the whole number (it would reach entity ids and logs).
+    """
     digits = "".join(char for char in number if char.isdigit())
     return f"{get_preset(carrier).name} ··{digits[-4:]}"

@@ -50,7 +50,7 @@ def _amount(money: Money | None) -> Decimal | None:
 
 
 def _state(data: NumberData) -> str | None:
-    """The line's state; the keeper's "unknown" is Home Assistant's unknown state."""
+    """Return the line's state; the keeper's "unknown" is Home Assistant's unknown state."""
     state = data.status.state
     return None if state is LineState.UNKNOWN else state.value
 

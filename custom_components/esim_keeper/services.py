@@ -84,7 +84,7 @@ HISTORY_SCHEMA = vol.Schema(
 
 
 def resolve_number(hass: HomeAssistant, device_id: str) -> tuple[RenewalEngine, str]:
-    """The loaded account's engine and the subentry of the number behind ``device_id``."""
+    """Return the loaded account's engine and the subentry of the number behind ``device_id``."""
     device = dr.async_get(hass).async_get(device_id)
     if device is not None:
         for entry_id, subentries in device.config_entries_subentries.items():
@@ -111,14 +111,14 @@ def _money(value: Any, currency: str, *, allow_negative: bool = False) -> Money:
 
 
 def _amount(call: ServiceCall, config: NumberConfig) -> Money | None:
-    """The call's amount in the number's currency, if it gives one."""
+    """Return the call's amount in the number's currency, if it gives one."""
     if ATTR_AMOUNT not in call.data:
         return None
     return _money(call.data[ATTR_AMOUNT], config.currency, allow_negative=True)
 
 
 def _aware(value: datetime) -> datetime:
-    """A datetime from an action field: one without a zone is Home Assistant's local time."""
+    """Return a datetime from an action field: one without a zone is Home Assistant's local time."""
     if value.tzinfo is None:
         return value.replace(tzinfo=dt_util.get_default_time_zone())
     return value

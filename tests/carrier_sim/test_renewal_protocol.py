@@ -48,7 +48,7 @@ def spec() -> dict[str, Any]:
 
 
 def check(spec: dict[str, Any], op_id: str, status: int, body: object) -> None:
-    """The answer's status is documented for the operation and its body matches the schema."""
+    """Check the answer's status is documented for the operation and its body matches the schema."""
     path, method = PATHS[op_id]
     responses = spec["paths"][path][method]["responses"]
     assert str(status) in responses, f"{op_id}: HTTP {status} is not documented"

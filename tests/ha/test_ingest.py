@@ -104,7 +104,7 @@ def state(hass: HomeAssistant, entity_id: str) -> str:
 
 
 def issues(hass: HomeAssistant) -> set[str]:
-    """The repairs messages raised (not the numbers' own deadlines)."""
+    """Return the repairs messages raised (not the numbers' own deadlines)."""
     return {i for d, i in ir.async_get(hass).issues if d == DOMAIN and i.startswith("message_")}
 
 
@@ -393,8 +393,9 @@ async def test_the_action_without_a_time_means_now(hass: HomeAssistant) -> None:
 def imap_event(
     text: str, sender: str, subject: str, date: datetime, uid: str = "7"
 ) -> dict[str, Any]:
-    """The data the IMAP integration fires (homeassistant/components/imap/coordinator.py) with
-    "text" enabled in its message data."""
+    """Return the data the IMAP integration fires (homeassistant/components/imap/coordinator.py) with
+    "text" enabled in its message data.
+    """
     return {
         "entry_id": "imap-entry",
         "server": "imap.example.com",

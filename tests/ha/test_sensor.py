@@ -1,5 +1,6 @@
 """Sensor entities of numbers (their registry entries and states are snapshotted per account kind
-in test_entities_providers.py)."""
+in test_entities_providers.py).
+"""
 
 from __future__ import annotations
 

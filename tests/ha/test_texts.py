@@ -173,7 +173,7 @@ async def test_english_uses_english_punctuation(hass: HomeAssistant) -> None:
 
 
 def _codes_in_bulk() -> set[str]:
-    """The problem codes keeper/bulk.py writes into row errors."""
+    """Return the problem codes keeper/bulk.py writes into row errors."""
     tree = ast.parse((PKG / "keeper" / "bulk.py").read_text(encoding="utf-8"))
     return {
         node.args[-1].value

@@ -268,7 +268,8 @@ async def test_through_the_http_api(
 
 async def test_built_in_agent_without_our_sentences(hass: HomeAssistant, tmp_path: Path) -> None:
     """Why we ship intents: HassGetState reads the deadline back as an ISO timestamp and knows
-    the balance only by the entity's exact name, in the language the entities were named in."""
+    the balance only by the entity's exact name, in the language the entities were named in.
+    """
     await _start(hass, tmp_path, "en")
     for path in (tmp_path / "custom_sentences").rglob("*.yaml"):
         path.unlink()
@@ -343,7 +344,8 @@ async def test_a_copy_edited_before_answers_moved_to_the_file_still_answers(
     hass: HomeAssistant, tmp_path: Path
 ) -> None:
     """A user's copy from an older version has sentences but no response templates: the agent
-    would answer with silence, so the templates we ship speak instead."""
+    would answer with silence, so the templates we ship speak instead.
+    """
     target = tmp_path / "custom_sentences" / "en" / "esim_keeper.yaml"
     target.parent.mkdir(parents=True)
     text = (SENTENCES / "en" / "esim_keeper.yaml").read_text()

@@ -1,5 +1,6 @@
 """Keeper test figures: the message corpus test records its counts here and the terminal summary
-prints them at the end of the run (the README quotes them)."""
+prints them at the end of the run (the README quotes them).
+"""
 
 from __future__ import annotations
 

@@ -113,7 +113,8 @@ async def _tolerant(call: Awaitable[None]) -> str:
 
 async def _restart(hass: HomeAssistant, entry: MockConfigEntry, books: Books) -> None:
     """Stop and start Home Assistant: everything comes back from the persisted Store (what a
-    process holds in memory, the payment state that outlives reloads included, is gone)."""
+    process holds in memory, the payment state that outlives reloads included, is gone).
+    """
     books.note(_engine(entry).history)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
@@ -151,7 +152,7 @@ async def _crash(hass: HomeAssistant, entry: MockConfigEntry, books: Books, comm
 
 
 async def _reload_mid_payment(hass: HomeAssistant, entry: MockConfigEntry, books: Books) -> str:
-    """A renewal is in flight at the carrier when the account reloads (a changed option)."""
+    """Reload the account (a changed option) while a renewal is in flight at the carrier."""
     sim_fault = f"commit_late:{SLOW}*1"
     _ENTRY_SIM[0].set_fault("bridge.createRenewal", sim_fault)
     task = hass.async_create_task(_tolerant(_renew(hass)))
@@ -165,7 +166,7 @@ async def _reload_mid_payment(hass: HomeAssistant, entry: MockConfigEntry, books
 
 
 async def _disk_full(hass: HomeAssistant, sim: CarrierSim) -> None:
-    """The disk is full: a renewal is refused before anything is charged."""
+    """Fill the disk: a renewal is refused before anything is charged."""
     before = sim.state.charges_total
     with patch(
         "homeassistant.helpers.storage.Store._async_write_data",
@@ -317,7 +318,8 @@ async def test_books_catch_an_engine_that_trusts_a_404(
 ) -> None:
     """The checks above are not vacuous: an engine that takes "the carrier does not know this key"
     as "nothing was charged" (the bug this suite guards against) is caught within a few
-    sequences, because real handlers commit after the client has gone."""
+    sequences, because real handlers commit after the client has gone.
+    """
     from custom_components.esim_keeper import payments
     from custom_components.esim_keeper.keeper.payments import Settlement
 

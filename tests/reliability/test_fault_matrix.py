@@ -137,7 +137,8 @@ async def test_auth_revoked_mid_run(
     hass: HomeAssistant, sim: CarrierSim, caplog: pytest.LogCaptureFixture, kind: str
 ) -> None:
     """Credentials revoked while running: unavailable, one log line, a reauth flow and no more
-    polling; entering the credentials again (once the carrier accepts them) recovers."""
+    polling; entering the credentials again (once the carrier accepts them) recovers.
+    """
     entry = await setup(hass, sim_entry(kind, sim))
     healthy = _state(hass)
     caplog.clear()
@@ -224,7 +225,8 @@ async def test_one_bad_line_makes_only_its_number_unavailable(
 ) -> None:
     """Issue 15, finding 8: the carrier describes one number in a way we cannot read. That
     number alone goes unavailable, with one log line over several polls; the other numbers of the
-    account stay; when the carrier fixes the record, the number comes back."""
+    account stay; when the carrier fixes the record, the number comes back.
+    """
     first = sim_entry(kind, sim)
     second = number_subentry(
         LINE_IDS_2[kind], sim.state.lines["line-2"].number, "Second", CARRIERS[kind]

@@ -189,7 +189,7 @@ async def test_bridge_account_form_fuzz(hass: HomeAssistant, sim: CarrierSim) ->
 
 
 async def test_renew_action_fuzz(hass: HomeAssistant, sim: CarrierSim) -> None:
-    """renew with hostile amounts and methods: refused, translated, nothing recorded or charged."""
+    """Renew with hostile amounts and methods: refused, translated, nothing recorded or charged."""
     sim.state.lines["line-1"].decline_reason = "card_declined"  # a valid amount charges nothing
     entry = await setup(hass, sim_entry("http_bridge", sim))
     engine = entry.runtime_data.renewals
@@ -301,7 +301,7 @@ JSONISH = st.recursive(
 
 
 def _mutate(template: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    """The template with one to three fields replaced by hostile values (or removed)."""
+    """Return the template with one to three fields replaced by hostile values (or removed)."""
     return st.dictionaries(
         st.sampled_from(list(template)), st.one_of(JSONISH, st.just(...)), min_size=1, max_size=3
     ).map(
@@ -382,7 +382,8 @@ async def test_provider_response_fuzz(canned: Canned) -> None:
 @pytest.mark.parametrize("kind", ["http_bridge", "twilio", "telnyx"])
 async def test_body_over_the_size_limit(hass: HomeAssistant, sim: CarrierSim, kind: str) -> None:
     """A carrier answer over the size limit: the poll fails as an invalid response, nothing
-    raises, and the next normal answer brings the number back."""
+    raises, and the next normal answer brings the number back.
+    """
     entry = await setup(hass, sim_entry(kind, sim))
     sim.state.lines["line-1"].name = "x" * 4096  # every answer now carries > 4 KiB
     provider = entry.runtime_data.provider

@@ -78,7 +78,7 @@ _TELNYX_CODES = {401: "10009", 403: "10010", 404: "10005", 429: "10011"}
 
 
 def _error_for(route: str, status: int, message: str) -> web.Response:
-    """An error body in the shape of the route's API family."""
+    """Return an error body in the shape of the route's API family."""
     if route.startswith("twilio."):
         code = _TWILIO_CODES.get(status, 20500)
         more = f"https://www.twilio.com/docs/errors/{code}"
@@ -255,7 +255,8 @@ async def get_renewal(request: web.Request) -> web.Response:
 
 async def twilio_balance(request: web.Request) -> web.Response:
     """Balance.json; a subaccount's has null balance and currency (twilio-oai: "child accounts do
-    not contain balance information")."""
+    not contain balance information").
+    """
     state = request.app[STATE_KEY]
     subaccount = state.twilio_subaccount
     return _json(
@@ -304,7 +305,7 @@ async def twilio_numbers(request: web.Request) -> web.Response:
 
 
 def _twilio_since(request: web.Request, name: str) -> datetime | web.Response | None:
-    """A "DateSent>" / "StartTime>" filter: a GMT day ("YYYY-MM-DD"), on or after it."""
+    """Return a "DateSent>" / "StartTime>" filter: a GMT day ("YYYY-MM-DD"), on or after it."""
     raw = request.query.get(name)
     if raw is None:
         return None
@@ -317,7 +318,8 @@ def _twilio_since(request: web.Request, name: str) -> datetime | web.Response | 
 async def _twilio_activity(request: web.Request, key: str) -> web.Response:
     """Messages.json / Calls.json (twilio-oai): each line's last activity as one record, newest
     first; odd lines texted (an outbound message from the number), even lines were called (an
-    inbound call to it). Filters: the day filter, PageSize and Page, as Twilio pages them."""
+    inbound call to it). Filters: the day filter, PageSize and Page, as Twilio pages them.
+    """
     state = request.app[STATE_KEY]
     size = _int_param(request, "PageSize", 50, 1, 1000)
     page = _int_param(request, "Page", 0, 0, 10**6)
@@ -665,7 +667,8 @@ async def sim_line(request: web.Request) -> web.Response:
 
 async def sim_account(request: web.Request) -> web.Response:
     """Body: any of balance (the Twilio/Telnyx account balance), auto_recharge (bool),
-    twilio_subaccount (bool: Balance.json answers with null balance and currency)."""
+    twilio_subaccount (bool: Balance.json answers with null balance and currency).
+    """
     state = request.app[STATE_KEY]
     body = await _body(request)
     if "balance" in body:
@@ -694,7 +697,7 @@ async def sim_auth(request: web.Request) -> web.Response:
 
 
 def build_app(state: SimState, clock: Clock | None = None) -> web.Application:
-    """The simulator as an aiohttp application over ``state``."""
+    """Return the simulator as an aiohttp application over ``state``."""
     app = web.Application(middlewares=[_carrier_middleware])
     app[STATE_KEY] = state
     app[CLOCK_KEY] = clock or (lambda: datetime.now(UTC))
@@ -772,7 +775,8 @@ class CarrierSim:
     async def stop(self) -> None:
         """Stop serving. Handlers still running (a connected client's, or one whose client hung
         up, such as a commit_late renewal) get SHUTDOWN_TIMEOUT seconds to finish, then are
-        cancelled; stop() never waits longer than about twice that."""
+        cancelled; stop() never waits longer than about twice that.
+        """
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

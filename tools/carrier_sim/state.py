@@ -135,7 +135,7 @@ class SimState:
         return cls(lines=make_lines(count, seed, moment), tokens=tokens or SimTokens())
 
     def take_fault(self, route: str) -> Fault | None:
-        """The fault for ``route`` (a specific one before ``*``), counting down limited faults."""
+        """Return the fault for ``route`` (a specific one before ``*``), counting down limited faults."""
         key = route if route in self.faults else "*" if "*" in self.faults else None
         if key is None:
             return None
@@ -158,7 +158,8 @@ class SimState:
         """Record ``key`` as ``pending`` before the carrier is called: (its renewal, True if this
         call recorded it). A key seen before is returned as it stands (pending or finished);
         RenewalConflictError if it was recorded for another line, amount, currency or method.
-        Synchronous, so atomic per key on the event loop."""
+        Synchronous, so atomic per key on the event loop.
+        """
         if (seen := self.renewals.get(key)) is not None:
             if (seen.line_id, seen.amount, seen.currency, seen.method) != (
                 line.id,
@@ -182,9 +183,10 @@ class SimState:
         return renewal, True
 
     def finish_renewal(self, renewal: SimRenewal, line: SimLine, now: datetime) -> SimRenewal:
-        """The carrier answers a pending renewal: succeeded or declined by the line's rules as they
+        """Answer a pending renewal as the carrier: succeeded or declined by the line's rules as they
         are now. A renewal that is no longer pending, or no longer in this state (a reset while
-        the carrier call was in flight), is left alone."""
+        the carrier call was in flight), is left alone.
+        """
         if renewal.status != "pending" or self.renewals.get(renewal.idempotency_key) is not renewal:
             return renewal
         reason = line.decline_reason
@@ -218,7 +220,8 @@ class SimState:
     ) -> tuple[SimRenewal, bool]:
         """Pay once per key: (the renewal, True if it was created by this call). The key is
         recorded pending, then finished at once; a key seen before comes back as it stands
-        (pending while another request for it is still with the carrier)."""
+        (pending while another request for it is still with the carrier).
+        """
         renewal, created = self.begin_renewal(line, key, amount, currency, method, now)
         if created:
             self.finish_renewal(renewal, line, now)

@@ -102,7 +102,7 @@ _MACRO = re.compile(r"\{([A-Z]+)\}")
 
 
 def expand(pattern: str) -> str:
-    """The pattern with its ``{MACRO}`` names replaced; CatalogError on an unknown macro."""
+    """Return the pattern with its ``{MACRO}`` names replaced; CatalogError on an unknown macro."""
 
     def one(match: re.Match[str]) -> str:
         try:
@@ -312,7 +312,7 @@ _DOMAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
 
 
 def sender_digits(text: str) -> str:
-    """The digits of a number-like sender, without a leading US country code on long numbers."""
+    """Return the digits of a number-like sender, without a leading US country code on long numbers."""
     digits = "".join(c for c in text if c.isdigit())
     return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
 
@@ -339,7 +339,7 @@ def _senders(where: str, raw: Mapping[str, object]) -> Senders:
 
 
 def name_pattern(name: str) -> re.Pattern[str]:
-    """A carrier name as a whole word; spaces and hyphens inside it are optional ("RedPocket")."""
+    """Return a carrier name as a whole word; spaces and hyphens inside it are optional ("RedPocket")."""
     parts = [re.escape(part) for part in re.split(r"[\s-]+", name.strip()) if part]
     body = r"[\s_.*-]?".join(parts)
     # ASCII boundaries: a name right after Chinese text ("在TELLO消费") still counts.

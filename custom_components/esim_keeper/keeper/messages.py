@@ -109,7 +109,8 @@ class PatternTooLongError(CustomPatternError):
 
 class PatternRiskError(CustomPatternError):
     """The custom pattern risks catastrophic backtracking (nested repetition, back-references, slow
-    on test texts)."""
+    on test texts).
+    """
 
     key = "custom_pattern_slow"
 
@@ -138,7 +139,8 @@ class ExpiryKind(StrEnum):
 
 class Confidence(IntEnum):
     """How sure a reading is: the sender identified the carrier, and the recogniser is not
-    marked uncertain (HIGH); one of the two (MEDIUM); neither (LOW); nothing read (NONE)."""
+    marked uncertain (HIGH); one of the two (MEDIUM); neither (LOW); nothing read (NONE).
+    """
 
     NONE = 0
     LOW = 1
@@ -154,7 +156,8 @@ class BalanceFact:
 @dataclass(frozen=True, slots=True)
 class ExpiryFact:
     """A plan expiry or next renewal. ``at`` is UTC; a plain date means its first instant in the
-    carrier's timezone (``date_only``). ``renewal_cost`` is the price the text announces."""
+    carrier's timezone (``date_only``). ``renewal_cost`` is the price the text announces.
+    """
 
     kind: ExpiryKind
     at: datetime
@@ -165,7 +168,8 @@ class ExpiryFact:
 @dataclass(frozen=True, slots=True)
 class PaymentFact:
     """A payment a receipt confirms. ``payer`` is the bank or wallet id when the receipt is theirs
-    (the amount is then in the currency the bank charged, which may not be the plan's)."""
+    (the amount is then in the currency the bank charged, which may not be the plan's).
+    """
 
     amount: Money
     payer: str | None = None
@@ -183,7 +187,8 @@ type Fact = BalanceFact | ExpiryFact | PaymentFact | WarningFact
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What a message said. ``facts`` is empty when nothing was understood; ``carrier`` may still
-    be known (a text from Ultra that matched no recogniser)."""
+    be known (a text from Ultra that matched no recogniser).
+    """
 
     carrier: str | None
     facts: tuple[Fact, ...] = ()
@@ -228,7 +233,8 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 
 def _clean(text: str, limit: int) -> str:
     """NFKC (full-width digits and ￥ become ASCII), quotes, one space for any run of white space;
-    capped before and after normalising, which can lengthen a text."""
+    capped before and after normalising, which can lengthen a text.
+    """
     text = unicodedata.normalize("NFKC", text[:limit]).translate(_INVISIBLE).translate(_QUOTES)
     return _SPACE.sub(" ", text).strip()[:limit]
 
@@ -619,9 +625,10 @@ def _read_payer(
 def read_message(
     message: Message, *, custom: CustomPattern | None = None, catalog: MessageCatalog = CATALOG
 ) -> Reading:
-    """What ``message`` says. Never raises on any text; returns a Reading with no facts when
+    """Return what ``message`` says. Never raises on any text; returns a Reading with no facts when
     nothing is understood. ``custom`` (a number's own pattern) is tried when the catalog's
-    recognisers understood nothing."""
+    recognisers understood nothing.
+    """
     reading = _read_catalog(message, catalog)
     if reading.understood or custom is None:
         return reading
@@ -730,7 +737,7 @@ class CustomPattern:
         )
 
     def read(self, message: Message, catalog: MessageCatalog = CATALOG) -> Reading:
-        """What this pattern reads in ``message`` (the first MAX_CUSTOM_TEXT characters)."""
+        """Return what this pattern reads in ``message`` (the first MAX_CUSTOM_TEXT characters)."""
         sender_ok = self.sender is not None and bool(
             _sender_matches(self._senders(), message.sender)
         )

@@ -29,7 +29,7 @@ class Settlement(StrEnum):
 
 
 def mismatches(request: RenewalRequest, result: RenewalResult) -> list[str]:
-    """The fields of a carrier's answer that differ from what was asked (empty: it matches).
+    """Return the fields of a carrier's answer that differ from what was asked (empty: it matches).
 
     An answer for another key, line, amount, currency or method is not an answer to this request,
     whatever its status says.

@@ -162,7 +162,7 @@ class DemoProvider:
         return self._renewals.get(idempotency_key)
 
     def record_activity(self, line_id: str, at: datetime) -> None:
-        """The user made a call or sent a text on this line at ``at``."""
+        """Record that the user made a call or sent a text on this line at ``at``."""
         ledger = self._ledgers[line_id]
         if ledger.last_activity is None or at > ledger.last_activity:
             self._ledgers[line_id] = replace(ledger, last_activity=at)

@@ -296,9 +296,10 @@ class HttpBridgeProvider:
     async def async_lookup_renewal(
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
-        """The renewal recorded under this key: SUCCEEDED, DECLINED or PENDING (in flight at the
+        """Return the renewal recorded under this key: SUCCEEDED, DECLINED or PENDING (in flight at the
         bridge). None on 404: the bridge has not received the key (yet); a request still
-        travelling may arrive later, so None alone does not mean "not charged"."""
+        travelling may arrive later, so None alone does not mean "not charged".
+        """
         _check_key(idempotency_key)
         resp = await self._http.request(
             "GET",
@@ -326,8 +327,9 @@ class HttpBridgeProvider:
         return code, message, reason
 
     def _renewal(self, data: object, *, pending: bool = False) -> RenewalResult:
-        """A Renewal body. ``pending``: the answer was 202 (the key is in flight), so the result is
-        PENDING even if the body claims an outcome: an in-flight key is never settled by it."""
+        """Return a Renewal body. ``pending``: the answer was 202 (the key is in flight), so the result is
+        PENDING even if the body claims an outcome: an in-flight key is never settled by it.
+        """
         obj = as_object(data, "renewal")
         status = get_str(obj, "status", "renewal", max_len=32)
         method = get_str(obj, "method", "renewal", max_len=32)

@@ -38,7 +38,8 @@ class ManualLine(NamedTuple):
 
 class ManualProvider:
     """The user's ledger as a provider. It never pays: the user pays the carrier and records the
-    payment (the HA layer's ``record_payment`` moves the ledger with ``apply_payment``)."""
+    payment (the HA layer's ``record_payment`` moves the ledger with ``apply_payment``).
+    """
 
     kind = ProviderKind.MANUAL
     capabilities = Capabilities(
@@ -76,7 +77,7 @@ class ManualProvider:
         return self._get(line_id).ledger
 
     def assumed_since(self, line_id: str) -> datetime | None:
-        """The first cycle end now assumed paid by the carrier's autopay (None: nothing assumed).
+        """Return the first cycle end now assumed paid by the carrier's autopay (None: nothing assumed).
 
         That is the line's recorded expiry while any cycle since is only assumed: the date to
         remind the user to confirm (``keeper.lifecycle.confirm_autopay``) or deny it.
@@ -89,7 +90,7 @@ class ManualProvider:
         self._lines[line_id] = ManualLine(ledger, plan, number)
 
     def record_activity(self, line_id: str, at: datetime) -> None:
-        """The user used the number at ``at`` (the activity clock never moves back)."""
+        """Record that the user used the number at ``at`` (the activity clock never moves back)."""
         line = self._get(line_id)
         last = line.ledger.last_activity
         if last is None or at > last:

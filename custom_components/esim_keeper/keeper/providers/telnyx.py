@@ -109,7 +109,7 @@ class TelnyxProvider:
         self._page_size = page_size
 
     async def _balance(self) -> tuple[Money, Money | None]:
-        """The balance, and what the account may spend (balance + credit limit) when told."""
+        """Return the balance, and what the account may spend (balance + credit limit) when told."""
         resp = await self._http.request("GET", "/v2/balance", what="balance")
         data = as_object(as_object(resp.data, "balance").get("data"), "balance.data")
         balance = parse_money(
@@ -134,7 +134,8 @@ class TelnyxProvider:
 
     async def _auto_recharge(self) -> bool | None:
         """Auto-recharge on or off; None when unknown. Optional: no failure here (403, 404, a
-        timeout, a strange body) fails the poll; it is logged at DEBUG only."""
+        timeout, a strange body) fails the poll; it is logged at DEBUG only.
+        """
         try:
             resp = await self._http.request("GET", AUTO_RECHARGE_PATH, what="auto-recharge")
             body = as_object(resp.data, "auto-recharge")
@@ -234,8 +235,9 @@ class TelnyxProvider:
 
 
 def _label(obj: JsonObject) -> str | None:
-    """A number's own label: its customer_reference, else its first tag. Not connection_name: that
-    is the SIP connection's name, shared by every number on the connection."""
+    """Return a number's own label: its customer_reference, else its first tag. Not connection_name: that
+    is the SIP connection's name, shared by every number on the connection.
+    """
     name = clean_name(obj.get("customer_reference"), "number.customer_reference")
     if name is not None:
         return name

@@ -140,7 +140,7 @@ class TwilioProvider:
             raise AuthError("a Twilio Account SID is AC followed by 32 hexadecimal digits")
 
     def _classify(self, status: int, code: str | None, label: str) -> ProviderError | None:
-        """A wrong Account SID is a credentials problem, whatever status carries it."""
+        """Treat a wrong Account SID as a credentials problem, whatever status carries it."""
         if code in AUTH_CODES or (status == 404 and label.startswith("twilio balance")):
             return AuthError(f"{label}: Twilio does not accept these credentials for this account")
         return None
@@ -214,9 +214,10 @@ class TwilioProvider:
     async def _with_activity(
         self, lines: dict[str, LineSnapshot], now: datetime
     ) -> dict[str, LineSnapshot]:
-        """The lines with their last activity. A read is due every ACTIVITY_INTERVAL (and on
+        """Return the lines with their last activity. A read is due every ACTIVITY_INTERVAL (and on
         each poll after a failed one); a read that fails leaves every number's activity unknown
-        for this poll (one log line), never the balance or the numbers."""
+        for this poll (one log line), never the balance or the numbers.
+        """
         due = (
             self._activity_read is None
             or self._activity_failing
@@ -269,7 +270,8 @@ class TwilioProvider:
     ) -> None:
         """Page through one list (at most ACTIVITY_PAGES pages), keeping each of ``numbers``'s
         newest transmission, as sender or receiver. An odd record is passed over; an odd page
-        is an InvalidResponseError."""
+        is an InvalidResponseError.
+        """
         list_path = f"{self._prefix}/{resource}.json"
         path: str | None = list_path
         params: dict[str, str] | None = {since[0]: since[1], "PageSize": str(ACTIVITY_PAGE_SIZE)}
