@@ -1,5 +1,7 @@
-"""What the steps stand on: the processes (simulator, hass), Home Assistant's APIs, the browser,
-and a step runner that names the failing step.
+"""What the steps stand on.
+
+The processes (simulator, hass), Home Assistant's APIs, the browser, and a step runner that names
+the failing step.
 """
 
 from __future__ import annotations

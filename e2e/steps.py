@@ -1,5 +1,7 @@
-"""The steps, in order. Each returns a short detail for the report or raises (StepFailedError or a
-Playwright timeout) with what it did not see. Names are what the report and the exit message use.
+"""The steps, in order.
+
+Each returns a short detail for the report or raises (StepFailedError or a Playwright timeout) with
+what it did not see. Names are what the report and the exit message use.
 """
 
 from __future__ import annotations
@@ -139,7 +141,10 @@ def _http_confirmed(ctx: Context) -> Callable[[], Awaitable[bool]]:
 
 
 async def step_add_account(ctx: Context) -> str:
-    """Add an account and a number: Settings > Devices & services > Add integration > eSIM Keeper."""
+    """Add an account and a number.
+
+    Settings > Devices & services > Add integration > eSIM Keeper.
+    """
     page = ctx.page
     await page.goto(ctx.base + "/config/integrations/dashboard")
     await _text_visible(ctx, "Add integration")
@@ -211,8 +216,9 @@ async def step_device_page(ctx: Context) -> str:
 
 
 async def step_assist(ctx: Context) -> str:
-    """Expose the balance to Assist (the toggle in the entity's Voice assistants settings), then ask
-    through POST /api/conversation/process.
+    """Expose the balance to Assist (the toggle in the entity's Voice assistants settings).
+
+    Then ask through POST /api/conversation/process.
     """
     balance_id = ctx.facts["entities"]["balance"]
     await ctx.ha.ws(
@@ -247,9 +253,10 @@ async def _number_state(ctx: Context, key: str) -> str:
 
 
 async def step_renew(ctx: Context) -> str:
-    """Add a dashboard with the number's card; press "Renew now" there; the renewal must be verified
-    (the engine reads the line again) and the card must show the carrier's new balance and the
-    later expiry.
+    """Add a dashboard with the number's card; press "Renew now" there.
+
+    The renewal must be verified (the engine reads the line again) and the card must show the
+    carrier's new balance and the later expiry.
     """
     ids = ctx.facts["entities"]
     if "renew" not in ids:
@@ -461,8 +468,10 @@ async def _flow(ctx: Context, flow_id: str, body: dict[str, Any]) -> dict[str, A
 
 
 async def step_carrier_text(ctx: Context) -> str:
-    """Send a hand-kept number (Manual account, added through the flow API) a carrier text
-    through esim_keeper.ingest_message (REST), and its device page shows the new balance.
+    """Send a hand-kept number (Manual account.
+
+    Added through the flow API) a carrier text through esim_keeper.ingest_message (REST), and its
+    device page shows the new balance.
     """
     today = datetime.now(UTC).date()
     flow = await ctx.ha.post("/api/config/config_entries/flow", {"handler": "esim_keeper"})
@@ -535,9 +544,10 @@ async def _numbers(ctx: Context) -> dict[str, str]:
 
 
 async def step_keep_all(ctx: Context) -> str:
-    """Keep every line of 20 the bridge lists; the account's options say "keep every line": all 20 become
-    numbers with devices and a balance. Then the carrier drops one: its repair shows in Settings >
-    Repairs, with the fix flow's choices.
+    """Keep every line of 20 the bridge lists; the account's options say "keep every line".
+
+    All 20 become numbers with devices and a balance. Then the carrier drops one: its repair shows
+    in Settings > Repairs, with the fix flow's choices.
     """
     page = ctx.page
     await _sim_reset(ctx, POOL_LINES)

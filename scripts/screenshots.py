@@ -170,8 +170,9 @@ async def _shot(page: Any, path: Path) -> None:
 
 
 def _optimise(path: Path) -> None:
-    """Reduce to a 256-colour palette without dithering (Pillow, Home Assistant's own dependency): flat UI
-    colours survive, the file is a third of the size.
+    """Reduce to a 256-colour palette without dithering (Pillow, Home Assistant's own dependency).
+
+    Flat UI colours survive, the file is a third of the size.
     """
     from PIL import Image
 

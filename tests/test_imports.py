@@ -25,7 +25,10 @@ def _modules(package: Path) -> dict[str, Path]:
 
 
 def _imports(name: str, path: Path) -> set[str]:
-    """Return the modules of the integration that ``name`` imports, at run time or for type checking."""
+    """Return the modules of the integration that ``name`` imports.
+
+    At run time or for type checking.
+    """
     is_package = path.name == "__init__.py"
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -67,8 +67,10 @@ def _manual_entry(hass: HomeAssistant) -> EsimKeeperConfigEntry:
 
 
 def _plans(defaults: NumberDefaults) -> Callable[[str], PlanRules]:
-    """Return a carrier's plan for an imported number: the preset, with the account's plan defaults
-    when the carrier is the defaults' one. Checked like a number added by hand.
+    """Return a carrier's plan for an imported number.
+
+    The preset, with the account's plan defaults when the carrier is the defaults' one. Checked like
+    a number added by hand.
     """
     cache: dict[str, PlanRules] = {}
 

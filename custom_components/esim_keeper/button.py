@@ -1,6 +1,7 @@
-"""Buttons of a number: "Renew now" (numbers eSIM Keeper pays), "I paid 3.00 USD" (hand-kept
-numbers: a statement that you paid the carrier) and "I used this number". Each runs the same code
-as its action.
+"""Buttons of a number.
+
+"Renew now" (numbers eSIM Keeper pays), "I paid 3.00 USD" (hand-kept numbers: a statement that you
+paid the carrier) and "I used this number". Each runs the same code as its action.
 """
 
 from __future__ import annotations

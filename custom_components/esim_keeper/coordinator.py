@@ -82,8 +82,10 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
 
     @callback
     def sync_numbers(self, *, force: bool = False) -> bool:
-        """Read the numbers from the entry's subentries; True when any was added, changed or
-        removed. A Manual provider gets the user's records from here.
+        """Read the numbers from the entry's subentries.
+
+        True when any was added, changed or removed. A Manual provider gets the user's records from
+        here.
 
         A subentry whose data object and title did not change is not read again: adding 1,000
         numbers one by one stays linear.

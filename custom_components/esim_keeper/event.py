@@ -1,5 +1,7 @@
-"""The renewal event of a number: succeeded, failed, unknown, verified, unverified, and
-recorded (the user recorded a payment of a hand-kept number).
+"""The renewal event of a number.
+
+Succeeded, failed, unknown, verified, unverified, and recorded (the user recorded a payment of a
+hand-kept number).
 
 The same outcomes go on the bus as ``esim_keeper_renewal`` for automations that watch every number.
 """

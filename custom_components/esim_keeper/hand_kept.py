@@ -315,8 +315,9 @@ class HandKept(AccountPart):
             )
 
     async def async_confirm_autopay(self, subentry_id: str) -> list[RenewalRecord]:
-        """Record the carrier's autopay charges the user saw: one payment record per cycle, then the
-        ledger takes the assumed expiry as fact.
+        """Record the carrier's autopay charges the user saw.
+
+        One payment record per cycle, then the ledger takes the assumed expiry as fact.
         """
         config = self._number(subentry_id)
         book = self._book(config)
@@ -341,8 +342,10 @@ class HandKept(AccountPart):
         return records
 
     async def async_autopay_failed(self, subentry_id: str) -> None:
-        """Record that the carrier's autopay charge failed, as the user says: nothing is assumed any more, and
-        the number shows the expiry it really has (pay at the carrier, then record it).
+        """Record that the carrier's autopay charge failed, as the user says.
+
+        Nothing is assumed any more, and the number shows the expiry it really has (pay at the
+        carrier, then record it).
         """
         config = self._number(subentry_id)
         book = self._book(config)

@@ -250,8 +250,9 @@ class PaymentHistory:
         self._failures: dict[str, int] = {}
 
     async def async_load(self, numbers: Mapping[str, str]) -> None:
-        """Read the Store. ``numbers`` (subentry id -> number) dates records from before records
-        carried their number.
+        """Read the Store.
+
+        ``numbers`` (subentry id -> number) dates records from before records carried their number.
         """
         data = await self._store.async_load() or {}
         self._records = [RenewalRecord.from_dict(r) for r in data.get("renewals", [])]
@@ -284,10 +285,11 @@ class PaymentHistory:
                 ) from err
 
     async def async_save_after(self) -> bool:
-        """Save what is already decided (an outcome, a verification, a count): a failed write is
-        logged, not raised, since nothing waits on it and the next save writes it again. A
-        payment's outcome is safe anyway: its attempt was on disk before the carrier was called,
-        so a restart looks it up again.
+        """Save what is already decided (an outcome, a verification, a count).
+
+        A failed write is logged, not raised, since nothing waits on it and the next save writes it
+        again. A payment's outcome is safe anyway: its attempt was on disk before the carrier was
+        called, so a restart looks it up again.
         """
         try:
             await self.async_save()
@@ -300,8 +302,10 @@ class PaymentHistory:
         await self._store.async_remove()
 
     async def async_add(self, record: RenewalRecord) -> None:
-        """Add a record and write it; on a failed write the record is taken back and
-        HistoryWriteError raised (nothing may go ahead without its record on disk).
+        """Add a record and write it.
+
+        On a failed write the record is taken back and HistoryWriteError raised (nothing may go
+        ahead without its record on disk).
 
         Beyond the per-number limit the number's oldest finished records are dropped.
         """
@@ -352,8 +356,9 @@ class PaymentHistory:
         ]
 
     def charges(self, number: str, currency: str) -> Iterable[tuple[datetime, Money]]:
-        """(when, amount) of every renewal attempt of ``number`` that was or may have been
-        charged. Payments the user recorded are not ours and do not count.
+        """(when, amount) of every renewal attempt of ``number`` that was or may have been charged.
+
+        Payments the user recorded are not ours and do not count.
         """
         for record in self._records:
             if (

@@ -113,8 +113,10 @@ INGEST_SCHEMA = vol.Schema(
 
 # --- The store: messages seen, keep-alive messages sent ---------------------------------------
 class Inbox:
-    """What outlives a restart: hashes of the messages applied (bounded, oldest dropped first)
-    and, per number, the activity deadline its keep-alive message was last sent for.
+    """What outlives a restart.
+
+    Hashes of the messages applied (bounded, oldest dropped first) and, per number, the activity
+    deadline its keep-alive message was last sent for.
     """
 
     def __init__(self, hass: HomeAssistant) -> None:
@@ -281,8 +283,10 @@ async def _custom_pattern(hass: HomeAssistant, number: _Number) -> CustomPattern
 def _read_all(
     message: Message, customs: list[tuple[_Number, CustomPattern]]
 ) -> tuple[Reading, list[_Number]]:
-    """Return the catalog's reading; when it understood nothing, the numbers' own patterns' (with the
-    numbers whose pattern understood it). Runs in the executor: custom patterns are the user's.
+    """Return the catalog's reading.
+
+    When it understood nothing, the numbers' own patterns' (with the numbers whose pattern
+    understood it). Runs in the executor: custom patterns are the user's.
     """
     reading = read_message(message)
     if reading.understood:
@@ -311,8 +315,10 @@ async def async_ingest(
     device_id: str | None = None,
     entry_ids: Iterable[str] | None = None,
 ) -> Result:
-    """Read one message and apply it (see the module docstring). ServiceValidationError only for
-    a device that is not a loaded number; everything else is in the result.
+    """Read one message and apply it (see the module docstring).
+
+    ServiceValidationError only for a device that is not a loaded number; everything else is in the
+    result.
     """
     inbox = hass.data[INBOX]
     numbers = _loaded(hass, entry_ids)
@@ -440,8 +446,9 @@ async def _async_apply_records(
 def _payment_amounts(
     reading: Reading, config: NumberConfig, hand_kept_of_carrier: int
 ) -> tuple[Money, Money | None] | None:
-    """(amount recorded in the plan's currency, what the payer charged if another currency), or
-    None when the payment is not plausible for this number's plan.
+    """(amount recorded in the plan's currency, what the payer charged if another currency).
+
+    Or None when the payment is not plausible for this number's plan.
     """
     payment = reading.payment
     assert payment is not None
@@ -532,8 +539,10 @@ _ACTIVITY_WARNINGS: Final = frozenset({WarningKind.RECLAIM, WarningKind.INACTIVI
 
 @callback
 def check_warnings(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -> None:
-    """On every poll: a warning repair goes away once it is answered: the number was used
-    after it (reclaim, inactivity), or its balance or expiry was read or paid after it.
+    """On every poll: a warning repair goes away once it is answered.
+
+    The number was used after it (reclaim, inactivity), or its balance or expiry was read or paid
+    after it.
     """
     registry = ir.async_get(hass)
     data = entry.runtime_data.coordinator.data

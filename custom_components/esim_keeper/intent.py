@@ -180,8 +180,10 @@ def _exposed(intent_obj: intent.Intent, number: Number) -> bool:
 
 
 def spoken_money(money: Money) -> dict[str, Any]:
-    """Return an amount for the answer templates: whole amounts without decimals ("3"), others with at
-    least two ("3.50"); the sign apart ("minus 1.50 dollars").
+    """Return an amount for the answer templates.
+
+    Whole amounts without decimals ("3"), others with at least two ("3.50"); the sign apart ("minus
+    1.50 dollars").
     """
     amount = abs(money.amount)
     if amount == amount.to_integral_value():
@@ -194,8 +196,10 @@ def spoken_money(money: Money) -> dict[str, Any]:
 
 
 def spoken_day(instant: datetime) -> dict[str, Any]:
-    """Return a day for the answer templates, in the user's time zone: its year (only when it is not
-    this year), month, day, and the days from today (negative when past).
+    """Return a day for the answer templates, in the user's time zone.
+
+    Its year (only when it is not this year), month, day, and the days from today (negative when
+    past).
     """
     day = dt_util.as_local(instant).date()
     today = dt_util.now().date()
@@ -234,7 +238,10 @@ def _response_templates(path: Path) -> dict[str, str]:
 
 
 def _load_responses(config_dir: Path) -> _Responses:
-    """Return the shipped templates, compared with the installed copies in ``config_dir`` (executor)."""
+    """Return the shipped templates.
+
+    Compared with the installed copies in ``config_dir`` (executor).
+    """
     shipped: dict[str, dict[str, str]] = {}
     missing: set[tuple[str, str]] = set()
     for folder in _SENTENCE_FOLDERS.values():
@@ -386,8 +393,9 @@ class DeadlineIntentHandler(_NumberIntentHandler):
 
 
 class ExpiryIntentHandler(_NumberIntentHandler):
-    """Answers "When does Ultra expire?" / "Ultra 的套餐什么时候到期" (the plan's expiry, not the
-    keep-alive deadline; a free number says it has none, and gives its deadline).
+    """Answers "When does Ultra expire?" / "Ultra 的套餐什么时候到期" (the plan's expiry.
+
+    Not the keep-alive deadline; a free number says it has none, and gives its deadline).
     """
 
     intent_type = INTENT_EXPIRY
@@ -444,9 +452,10 @@ class SpentIntentHandler(_NumberIntentHandler):
 
 
 class UsedIntentHandler(_NumberIntentHandler):
-    """Records "I used Ultra today" / "我今天用过Ultra": the ``record_activity`` action's path
-    (hand_kept.HandKept.async_record_activity). A number whose carrier reports activity itself
-    is refused, as the action refuses it.
+    """Records "I used Ultra today" / "我今天用过Ultra".
+
+    The ``record_activity`` action's path (hand_kept.HandKept.async_record_activity). A number whose
+    carrier reports activity itself is refused, as the action refuses it.
     """
 
     intent_type = INTENT_USED
@@ -471,8 +480,9 @@ class UsedIntentHandler(_NumberIntentHandler):
 
 
 def _reasons(number: Number, data: NumberData) -> list[str]:
-    """Why a number needs attention (reason codes the templates put in words); empty: it does
-    not.
+    """Why a number needs attention (reason codes the templates put in words); empty.
+
+    It does not.
     """
     status = data.status
     reasons: list[str] = []
@@ -490,8 +500,10 @@ def _reasons(number: Number, data: NumberData) -> list[str]:
 
 
 class AttentionIntentHandler(intent.IntentHandler):
-    """Answers "Which numbers need attention?" / "哪些号码需要处理": every exposed number whose
-    status is not fine, with the reasons and its keep-alive deadline, soonest first.
+    """Answers "Which numbers need attention?" / "哪些号码需要处理".
+
+    Every exposed number whose status is not fine, with the reasons and its keep-alive deadline,
+    soonest first.
     """
 
     intent_type = INTENT_ATTENTION

@@ -59,8 +59,10 @@ def plan_from_settings(carrier: str, overrides: Mapping[str, Any]) -> PlanRules:
 
 
 def new_plan_from_settings(carrier: str, overrides: Mapping[str, Any]) -> PlanRules:
-    """As plan_from_settings, for a number being added or changed: a preset without a known
-    renewal cost ("Other") needs the user's own (CostRequiredError otherwise).
+    """As plan_from_settings, for a number being added or changed.
+
+    A preset without a known renewal cost ("Other") needs the user's own (CostRequiredError
+    otherwise).
     """
     require_known_cost(carrier, overrides.get("renewal_cost"))
     return plan_from_settings(carrier, overrides)
@@ -222,8 +224,9 @@ def async_save_ledger(
 
 @callback
 def taken_numbers(hass: HomeAssistant) -> set[str]:
-    """Every number kept by any eSIM Keeper account: one number is kept by one account only, so
-    that its lock, spending cap and auto-renew are one.
+    """Every number kept by any eSIM Keeper account.
+
+    One number is kept by one account only, so that its lock, spending cap and auto-renew are one.
     """
     return {
         subentry.unique_id
@@ -234,8 +237,10 @@ def taken_numbers(hass: HomeAssistant) -> set[str]:
 
 
 def masked_title(carrier: str, number: str) -> str:
-    """Return a number's default name when the carrier has none of its own: the carrier and the last
-    four digits ("Twilio ··0100"), never the whole number (it would reach entity ids and logs).
+    """Return a number's default name when the carrier has none of its own.
+
+    The carrier and the last four digits ("Twilio ··0100"), never the whole number (it would reach
+    entity ids and logs).
     """
     digits = "".join(char for char in number if char.isdigit())
     return f"{get_preset(carrier).name} ··{digits[-4:]}"

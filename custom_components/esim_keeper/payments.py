@@ -127,7 +127,10 @@ class PaymentState:
         return self.locks.setdefault(number, asyncio.Lock())
 
     def spent(self, number: str, now: datetime, currency: str) -> Money:
-        """Return what renewals of ``number`` paid (or may have paid) in the window, in every account."""
+        """Return what renewals of ``number`` paid (or may have paid) in the window.
+
+        In every account.
+        """
         return spent_in_window(
             (c for h in self.histories.values() for c in h.charges(number, currency)),
             now,
@@ -149,7 +152,10 @@ class _Failure:
 
 
 def attempts_text(hass: HomeAssistant, record: RenewalRecord) -> str:
-    """Return the attempts in words, e.g. "Card: declined (insufficient funds); PayPal: declined"."""
+    """Return the attempts in words, e.g. "Card: declined (insufficient funds); PayPal.
+
+    Declined".
+    """
     return texts.join(
         hass,
         (
@@ -263,8 +269,10 @@ class Payments(AccountPart):
         method: PaymentMethod | None = None,
         source: str = SOURCE_ACTION,
     ) -> RenewalRecord:
-        """Renew a number once; returns the record. Raises ServiceValidationError for bad input
-        (nothing recorded or charged) and HomeAssistantError when the renewal did not succeed.
+        """Renew a number once; returns the record.
+
+        Raises ServiceValidationError for bad input (nothing recorded or charged) and
+        HomeAssistantError when the renewal did not succeed.
         """
         config = self.number(subentry_id)
         amount, methods = self.check_request(config, amount, method)
@@ -404,8 +412,9 @@ class Payments(AccountPart):
     # --- outcomes unknown --------------------------------------------------------------------
 
     async def _async_settle_attempt(self, record: RenewalRecord, attempt: Attempt) -> None:
-        """Ask the carrier about one attempt by its key; resend it with the same key while it may
-        still be travelling. Never makes a new payment.
+        """Ask the carrier about one attempt by its key.
+
+        Resend it with the same key while it may still be travelling. Never makes a new payment.
         """
         request = _request(record, attempt)
         try:
@@ -482,6 +491,7 @@ class Payments(AccountPart):
 
     async def async_settle(self, subentry_id: str | None = None) -> None:
         """Settle what a restart, a reload or a lost answer left open; never pays anything new.
+
         A number whose lock is held is being paid or settled right now and is left alone.
         """
         for record in self.history.unresolved(subentry_id):
@@ -530,6 +540,7 @@ class Payments(AccountPart):
 
     async def async_user_settles(self, renewal_id: str, *, charged: bool) -> bool:
         """Settle an unknown attempt the user checked with the carrier: charged, or not.
+
         False when there is no such unresolved record any more.
         """
         record = self.history.get(renewal_id)

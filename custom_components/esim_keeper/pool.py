@@ -56,8 +56,9 @@ def line_gone_issue(subentry_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class NumberDefaults:
-    """What a new number of the account starts with (options ``new_numbers``); each number's
-    own settings, changed later in its reconfigure form, override them.
+    """What a new number of the account starts with (options ``new_numbers``).
+
+    Each number's own settings, changed later in its reconfigure form, override them.
     """
 
     carrier: str | None = None
@@ -74,8 +75,10 @@ class NumberDefaults:
         )
 
     def number_data(self, kind: ProviderKind, line: LineSnapshot) -> dict[str, Any]:
-        """Return the subentry data of a line added with these defaults. The plan overrides apply to
-        the defaults' carrier; a line without one gets the carrier its provider suggests.
+        """Return the subentry data of a line added with these defaults.
+
+        The plan overrides apply to the defaults' carrier; a line without one gets the carrier its
+        provider suggests.
         """
         data: dict[str, Any] = {
             CONF_NUMBER: line.number,
@@ -89,8 +92,9 @@ class NumberDefaults:
 
 
 def line_title(line: LineSnapshot, carrier: str) -> str:
-    """Return a new number's name: the carrier's name for the line, else its preset and last four
-    digits (never the whole number).
+    """Return a new number's name.
+
+    The carrier's name for the line, else its preset and last four digits (never the whole number).
     """
     return (line.name or masked_title(carrier, line.number))[:64]
 

@@ -90,8 +90,10 @@ class RenewalEngine(AccountPart):
     # --- life cycle --------------------------------------------------------------------------
 
     async def async_start(self) -> None:
-        """Become the account's live engine, follow its polls, and settle what a restart or a
-        reload left open (in the background: a carrier that does not answer delays nothing).
+        """Become the account's live engine, follow its polls.
+
+        And settle what a restart or a reload left open (in the background: a carrier that does not
+        answer delays nothing).
         """
         state = payment_state(self.hass)
         state.listeners[self.entry.entry_id] = self

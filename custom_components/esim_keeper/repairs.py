@@ -1,5 +1,7 @@
-"""Repair flows: turn auto-renew back on, confirm a renewal the carrier does not show yet, and
-settle a renewal whose outcome stayed unknown (the user checked with the carrier).
+"""Repair flows.
+
+Turn auto-renew back on, confirm a renewal the carrier does not show yet, and settle a renewal whose
+outcome stayed unknown (the user checked with the carrier).
 
 The "number at risk" issue needs the user to pay or use the number (its text says how) and clears
 itself when the number is safe again, so it has no flow.
@@ -147,8 +149,10 @@ class AutopayFlow(_MenuFlow):
 
 
 class LineGoneFlow(_MenuFlow):
-    """The carrier stopped listing a number's line: remove the number, or keep it (the user says
-    the carrier is wrong; it is not reported again until the line comes back and goes again).
+    """The carrier stopped listing a number's line.
+
+    Remove the number, or keep it (the user says the carrier is wrong; it is not reported again
+    until the line comes back and goes again).
     """
 
     MENU = ("remove", "keep")

@@ -1,5 +1,7 @@
-"""Actions: renew a number, record a payment, record activity, correct a balance, read history,
-read a carrier text or e-mail (its handler lives in ingest.py).
+"""Actions.
+
+Renew a number, record a payment, record activity, correct a balance, read history, read a carrier
+text or e-mail (its handler lives in ingest.py).
 
 Registered once in ``async_setup`` (admin only); each call finds the number by its device and
 checks that its account is loaded. Bad input raises a translated ServiceValidationError before

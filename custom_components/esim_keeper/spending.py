@@ -42,8 +42,9 @@ def statistic_id(owner_id: str, *parts: str) -> str:
 
 
 def confirmed(record: RenewalRecord) -> bool:
-    """Money that certainly moved: a charge the carrier confirmed, or a payment the user
-    recorded (also ``succeeded``).
+    """Money that certainly moved.
+
+    A charge the carrier confirmed, or a payment the user recorded (also ``succeeded``).
     """
     return record.outcome is Outcome.SUCCEEDED
 

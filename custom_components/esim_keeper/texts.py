@@ -41,7 +41,10 @@ def _texts(hass: HomeAssistant, category: str) -> dict[str, str]:
 
 @callback
 def code_name(hass: HomeAssistant, table: str, code: str) -> str:
-    """Return the translated name of ``code`` in ``table``; the table's ``other`` text if it has none."""
+    """Return the translated name of ``code`` in ``table``.
+
+    The table's ``other`` text if it has none.
+    """
     texts = _texts(hass, "selector")
     prefix = f"component.{DOMAIN}.selector.{table}.options."
     return texts.get(prefix + code) or texts.get(prefix + OTHER) or code

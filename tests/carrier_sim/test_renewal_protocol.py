@@ -1,6 +1,8 @@
-"""Renewals in flight, over real HTTP on 127.0.0.1: the simulator records a key as pending before it
-"calls the carrier", answers 202 pending while it is in flight, commits once after the client has
-gone, and every answer matches docs/bridge-protocol.yaml.
+"""Renewals in flight, over real HTTP on 127.0.0.1.
+
+The simulator records a key as pending before it "calls the carrier", answers 202 pending while it
+is in flight, commits once after the client has gone, and every answer matches
+docs/bridge-protocol.yaml.
 """
 
 from __future__ import annotations

@@ -92,7 +92,10 @@ def bridge_account(sim: CarrierSim, *numbers: ConfigSubentryDataWithId) -> MockC
 
 
 def bridge_entry(sim: CarrierSim) -> MockConfigEntry:
-    """Return an HTTP bridge account with both simulator lines: Tello, and "Work" with an activity rule."""
+    """Return an HTTP bridge account with both simulator lines.
+
+    Tello, and "Work" with an activity rule.
+    """
     return bridge_account(
         sim,
         number_subentry("line-1", TELLO_NUMBER, "Tello", "tello"),

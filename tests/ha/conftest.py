@@ -34,8 +34,9 @@ NOW = "2026-11-26T09:00:00+00:00"
 
 @pytest.fixture(autouse=True)
 def private_config_dir(hass: HomeAssistant, tmp_path: Any) -> None:
-    """Each test's own config dir: set-up installs blueprints and sentences there, not into the
-    harness's shared testing_config.
+    """Each test's own config dir.
+
+    Set-up installs blueprints and sentences there, not into the harness's shared testing_config.
     """
     hass.config.config_dir = str(tmp_path)
 
@@ -49,8 +50,9 @@ def frozen_now(freezer: Any) -> Any:
 
 @pytest.fixture
 def entity_registry_enabled_by_default() -> Generator[None]:
-    """Create entities that are disabled by default as enabled (core has this fixture; the
-    custom-component harness does not).
+    """Create entities that are disabled by default as enabled (core has this fixture.
+
+    The custom-component harness does not).
     """
     with patch(
         "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",

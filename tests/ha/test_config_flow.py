@@ -1,5 +1,7 @@
-"""Config flows: every account kind with its first number, errors, duplicates, reauth,
-reconfigure, options, and the "Add number" / number settings subentry flows.
+"""Config flows.
+
+Every account kind with its first number, errors, duplicates, reauth, reconfigure, options, and the
+"Add number" / number settings subentry flows.
 """
 
 from __future__ import annotations
@@ -427,8 +429,9 @@ async def test_reconfigure_bridge_address(hass: HomeAssistant, carrier: CarrierS
 async def test_plain_http_needs_the_opt_in_and_raises_an_issue(
     hass: HomeAssistant, carrier: CarrierSim, issue_registry: ir.IssueRegistry
 ) -> None:
-    """A public http:// address is refused unless "allow unencrypted http://" is ticked; then
-    the account is set up and a repair issue says the token crosses the network in clear text.
+    """A public http:// address is refused unless "allow unencrypted http://" is ticked.
+
+    Then the account is set up and a repair issue says the token crosses the network in clear text.
     Reconfiguring to a local (or https://) address, the issue goes.
     """
     public = "http://bridge.example.net:8600"
@@ -474,8 +477,9 @@ async def test_plain_http_needs_the_opt_in_and_raises_an_issue(
 
 
 def _redirected(public: str, local: str) -> Any:
-    """HttpBridgeProvider as created for ``public``, but talking to ``local`` (the simulator):
-    the insecure-address check still sees the public address.
+    """HttpBridgeProvider as created for ``public``, but talking to ``local`` (the simulator).
+
+    The insecure-address check still sees the public address.
     """
     from custom_components.esim_keeper.keeper.providers.http_bridge import HttpBridgeProvider
 

@@ -1,5 +1,6 @@
-"""The base entity of a number (entity.py): which entities a number has, and state writes only
-when what an entity shows changed.
+"""The base entity of a number (entity.py).
+
+Which entities a number has, and state writes only when what an entity shows changed.
 """
 
 from __future__ import annotations
@@ -46,8 +47,10 @@ async def test_entities_a_number_no_longer_has_leave_the_registry(
 
 
 class WriteCounter:
-    """Counts state writes per entity: state_changed, and state_reported for writes that change
-    nothing (Home Assistant fires no state_changed for those).
+    """Counts state writes per entity.
+
+    State_changed, and state_reported for writes that change nothing (Home Assistant fires no
+    state_changed for those).
     """
 
     def __init__(self, hass: HomeAssistant) -> None:

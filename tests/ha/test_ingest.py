@@ -1,6 +1,8 @@
-"""Carrier texts and e-mails in, end to end through Home Assistant's real bus: the action, the
-IMAP and Netgear LTE events an account listens to, and the two blueprints (a companion-app
-notification sensor, IMAP). Message → facts → record → entities, or nothing and a repair.
+"""Carrier texts and e-mails in, end to end through Home Assistant's real bus.
+
+The action, the IMAP and Netgear LTE events an account listens to, and the two blueprints (a
+companion-app notification sensor, IMAP). Message → facts → record → entities, or nothing and a
+repair.
 
 Texts never hold a full number: the secrets guard scans every event, including the test's own.
 """

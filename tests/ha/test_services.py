@@ -264,9 +264,10 @@ async def test_renewal_errors_not_charged(hass: HomeAssistant, sim: CarrierSim) 
 async def test_i_used_this_number_where_the_carrier_cannot_tell(
     hass: HomeAssistant, sim: CarrierSim
 ) -> None:
-    """A number whose provider does not report activity (here: a bridge that says so) and whose
-    carrier reclaims unused numbers: "I used this number" (button or action) restarts its
-    activity clock, kept in its settings across a restart. Issue 15.
+    """A number whose provider does not report activity (here.
+
+    A bridge that says so) and whose carrier reclaims unused numbers: "I used this number" (button
+    or action) restarts its activity clock, kept in its settings across a restart. Issue 15.
     """
     from homeassistant.helpers import entity_registry as er
 

@@ -1,5 +1,7 @@
-"""No raw code reaches a user: every message, repair issue and exception, rendered in Chinese with
-the placeholder values the code passes, reads as words.
+"""No raw code reaches a user.
+
+Every message, repair issue and exception, rendered in Chinese with the placeholder values the code
+passes, reads as words.
 
 Codes (payment methods, attempt statuses, decline and failure reasons, input problems) go through
 custom_components/esim_keeper/texts.py, which names them from the translation tables. The test

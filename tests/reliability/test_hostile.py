@@ -1,7 +1,9 @@
-"""Hostile input: hypothesis fuzzing of config-flow fields, action fields and carrier responses
-(huge and negative numbers, "NaN", wrong types, very long strings, bodies over the size limit, odd
-unicode). Each comes back as a translated error (or a typed InvalidResponseError from a provider),
-changes nothing, and crashes nothing.
+"""Hostile input.
+
+Hypothesis fuzzing of config-flow fields, action fields and carrier responses (huge and negative
+numbers, "NaN", wrong types, very long strings, bodies over the size limit, odd unicode). Each comes
+back as a translated error (or a typed InvalidResponseError from a provider), changes nothing, and
+crashes nothing.
 
 Hypothesis drives Home Assistant from a worker thread: each example runs on the event loop with
 ``run_coroutine_threadsafe``, so shrinking works while the loop stays Home Assistant's own.
@@ -381,8 +383,10 @@ async def test_provider_response_fuzz(canned: Canned) -> None:
 
 @pytest.mark.parametrize("kind", ["http_bridge", "twilio", "telnyx"])
 async def test_body_over_the_size_limit(hass: HomeAssistant, sim: CarrierSim, kind: str) -> None:
-    """A carrier answer over the size limit: the poll fails as an invalid response, nothing
-    raises, and the next normal answer brings the number back.
+    """A carrier answer over the size limit.
+
+    The poll fails as an invalid response, nothing raises, and the next normal answer brings the
+    number back.
     """
     entry = await setup(hass, sim_entry(kind, sim))
     sim.state.lines["line-1"].name = "x" * 4096  # every answer now carries > 4 KiB

@@ -254,8 +254,9 @@ async def get_renewal(request: web.Request) -> web.Response:
 
 
 async def twilio_balance(request: web.Request) -> web.Response:
-    """Balance.json; a subaccount's has null balance and currency (twilio-oai: "child accounts do
-    not contain balance information").
+    """Balance.json; a subaccount's has null balance and currency (twilio-oai.
+
+    "child accounts do not contain balance information").
     """
     state = request.app[STATE_KEY]
     subaccount = state.twilio_subaccount
@@ -316,9 +317,11 @@ def _twilio_since(request: web.Request, name: str) -> datetime | web.Response | 
 
 
 async def _twilio_activity(request: web.Request, key: str) -> web.Response:
-    """Messages.json / Calls.json (twilio-oai): each line's last activity as one record, newest
-    first; odd lines texted (an outbound message from the number), even lines were called (an
-    inbound call to it). Filters: the day filter, PageSize and Page, as Twilio pages them.
+    """Messages.json / Calls.json (twilio-oai).
+
+    Each line's last activity as one record, newest first; odd lines texted (an outbound message
+    from the number), even lines were called (an inbound call to it). Filters: the day filter,
+    PageSize and Page, as Twilio pages them.
     """
     state = request.app[STATE_KEY]
     size = _int_param(request, "PageSize", 50, 1, 1000)
@@ -666,8 +669,10 @@ async def sim_line(request: web.Request) -> web.Response:
 
 
 async def sim_account(request: web.Request) -> web.Response:
-    """Body: any of balance (the Twilio/Telnyx account balance), auto_recharge (bool),
-    twilio_subaccount (bool: Balance.json answers with null balance and currency).
+    """Body.
+
+    Any of balance (the Twilio/Telnyx account balance), auto_recharge (bool), twilio_subaccount
+    (bool: Balance.json answers with null balance and currency).
     """
     state = request.app[STATE_KEY]
     body = await _body(request)
@@ -773,9 +778,11 @@ class CarrierSim:
         return self.base_url
 
     async def stop(self) -> None:
-        """Stop serving. Handlers still running (a connected client's, or one whose client hung
-        up, such as a commit_late renewal) get SHUTDOWN_TIMEOUT seconds to finish, then are
-        cancelled; stop() never waits longer than about twice that.
+        """Stop serving.
+
+        Handlers still running (a connected client's, or one whose client hung up, such as a
+        commit_late renewal) get SHUTDOWN_TIMEOUT seconds to finish, then are cancelled; stop()
+        never waits longer than about twice that.
         """
         if self._runner is not None:
             await self._runner.cleanup()

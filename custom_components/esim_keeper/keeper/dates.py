@@ -60,7 +60,10 @@ def add_days(instant: datetime, days: int, tz: ZoneInfo) -> datetime:
 
 
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:
-    """Return the first instant of ``day`` in ``tz`` (UTC). Carriers' plain dates mean this instant."""
+    """Return the first instant of ``day`` in ``tz`` (UTC).
+
+    Carriers' plain dates mean this instant.
+    """
     if isinstance(day, datetime) or not isinstance(day, date):
         raise InvalidPlanError("a plain carrier date must be a date, not a datetime")
     return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)

@@ -121,7 +121,9 @@ def deadline_events(
     duration: timedelta = DEFAULT_EVENT_DURATION,
     plan_expiry: bool = True,
 ) -> list[DeadlineEvent]:
-    """Return the calendar events of one line: plan expiry, activity deadline, loss date, funded-until.
+    """Return the calendar events of one line.
+
+    Plan expiry, activity deadline, loss date, funded-until.
 
     Unknown dates are skipped, and the plan expiry when ``plan_expiry`` is False (a plan whose
     expiry means nothing: ``PlanRules.dated``). Funded-until is shown whenever known, even on

@@ -247,8 +247,9 @@ def confirm_autopay(
 
 
 def loss_date_if_unpaid(assumed_since: datetime, plan: PlanRules) -> datetime:
-    """When the number is lost if the autopay charge assumed at ``assumed_since`` failed: the
-    grace period runs from that cycle date (carrier clock).
+    """When the number is lost if the autopay charge assumed at ``assumed_since`` failed.
+
+    The grace period runs from that cycle date (carrier clock).
     """
     require_aware(assumed_since, "assumed since")
     return add_days(assumed_since, plan.grace_days, plan.tz)

@@ -312,7 +312,10 @@ _DOMAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
 
 
 def sender_digits(text: str) -> str:
-    """Return the digits of a number-like sender, without a leading US country code on long numbers."""
+    """Return the digits of a number-like sender.
+
+    Without a leading US country code on long numbers.
+    """
     digits = "".join(c for c in text if c.isdigit())
     return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
 
@@ -339,7 +342,10 @@ def _senders(where: str, raw: Mapping[str, object]) -> Senders:
 
 
 def name_pattern(name: str) -> re.Pattern[str]:
-    """Return a carrier name as a whole word; spaces and hyphens inside it are optional ("RedPocket")."""
+    """Return a carrier name as a whole word.
+
+    Spaces and hyphens inside it are optional ("RedPocket").
+    """
     parts = [re.escape(part) for part in re.split(r"[\s-]+", name.strip()) if part]
     body = r"[\s_.*-]?".join(parts)
     # ASCII boundaries: a name right after Chinese text ("在TELLO消费") still counts.

@@ -108,8 +108,9 @@ class PatternTooLongError(CustomPatternError):
 
 
 class PatternRiskError(CustomPatternError):
-    """The custom pattern risks catastrophic backtracking (nested repetition, back-references, slow
-    on test texts).
+    """The custom pattern risks catastrophic backtracking (nested repetition, back-references.
+
+    Slow on test texts).
     """
 
     key = "custom_pattern_slow"
@@ -138,8 +139,10 @@ class ExpiryKind(StrEnum):
 
 
 class Confidence(IntEnum):
-    """How sure a reading is: the sender identified the carrier, and the recogniser is not
-    marked uncertain (HIGH); one of the two (MEDIUM); neither (LOW); nothing read (NONE).
+    """How sure a reading is.
+
+    The sender identified the carrier, and the recogniser is not marked uncertain (HIGH); one of the
+    two (MEDIUM); neither (LOW); nothing read (NONE).
     """
 
     NONE = 0
@@ -155,8 +158,10 @@ class BalanceFact:
 
 @dataclass(frozen=True, slots=True)
 class ExpiryFact:
-    """A plan expiry or next renewal. ``at`` is UTC; a plain date means its first instant in the
-    carrier's timezone (``date_only``). ``renewal_cost`` is the price the text announces.
+    """A plan expiry or next renewal.
+
+    ``at`` is UTC; a plain date means its first instant in the carrier's timezone (``date_only``).
+    ``renewal_cost`` is the price the text announces.
     """
 
     kind: ExpiryKind
@@ -167,8 +172,10 @@ class ExpiryFact:
 
 @dataclass(frozen=True, slots=True)
 class PaymentFact:
-    """A payment a receipt confirms. ``payer`` is the bank or wallet id when the receipt is theirs
-    (the amount is then in the currency the bank charged, which may not be the plan's).
+    """A payment a receipt confirms.
+
+    ``payer`` is the bank or wallet id when the receipt is theirs (the amount is then in the
+    currency the bank charged, which may not be the plan's).
     """
 
     amount: Money
@@ -186,8 +193,10 @@ type Fact = BalanceFact | ExpiryFact | PaymentFact | WarningFact
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What a message said. ``facts`` is empty when nothing was understood; ``carrier`` may still
-    be known (a text from Ultra that matched no recogniser).
+    """What a message said.
+
+    ``facts`` is empty when nothing was understood; ``carrier`` may still be known (a text from
+    Ultra that matched no recogniser).
     """
 
     carrier: str | None
@@ -232,8 +241,9 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 
 
 def _clean(text: str, limit: int) -> str:
-    """NFKC (full-width digits and ￥ become ASCII), quotes, one space for any run of white space;
-    capped before and after normalising, which can lengthen a text.
+    """NFKC (full-width digits and ￥ become ASCII), quotes, one space for any run of white space.
+
+    Capped before and after normalising, which can lengthen a text.
     """
     text = unicodedata.normalize("NFKC", text[:limit]).translate(_INVISIBLE).translate(_QUOTES)
     return _SPACE.sub(" ", text).strip()[:limit]
@@ -625,9 +635,10 @@ def _read_payer(
 def read_message(
     message: Message, *, custom: CustomPattern | None = None, catalog: MessageCatalog = CATALOG
 ) -> Reading:
-    """Return what ``message`` says. Never raises on any text; returns a Reading with no facts when
-    nothing is understood. ``custom`` (a number's own pattern) is tried when the catalog's
-    recognisers understood nothing.
+    """Return what ``message`` says.
+
+    Never raises on any text; returns a Reading with no facts when nothing is understood. ``custom``
+    (a number's own pattern) is tried when the catalog's recognisers understood nothing.
     """
     reading = _read_catalog(message, catalog)
     if reading.understood or custom is None:

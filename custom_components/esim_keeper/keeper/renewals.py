@@ -138,7 +138,10 @@ def scheduled_instants(
 
 
 def _shift_month(day: date, months: int) -> date:
-    """Return the same day of month ``months`` months away (the day is 1 to 28, so it always exists)."""
+    """Return the same day of month ``months`` months away (the day is 1 to 28.
+
+    So it always exists).
+    """
     index = day.year * 12 + day.month - 1 + months
     return day.replace(year=index // 12, month=index % 12 + 1)
 

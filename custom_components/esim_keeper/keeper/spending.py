@@ -41,8 +41,9 @@ def hour_start(instant: datetime) -> datetime:
 
 
 def hourly_totals(spends: Iterable[Spend], currency: str) -> list[HourTotal]:
-    """Return the hours with spending in ``currency`` (others are left out), oldest first, each with
-    the running total. Refunds (negative amounts) lower it.
+    """Return the hours with spending in ``currency`` (others are left out), oldest first.
+
+    Each with the running total. Refunds (negative amounts) lower it.
     """
     hours: dict[datetime, Decimal] = {}
     for spend in spends:

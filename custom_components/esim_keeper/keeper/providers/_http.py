@@ -101,10 +101,12 @@ def is_number_like(text: str) -> bool:
 
 
 def clean_name(value: object, what: str, *, max_len: int = MAX_TEXT) -> str | None:
-    """Return a display name from a carrier, made safe: format characters (zero-width spaces, direction
-    marks and overrides, U+061C ...) and control characters removed, white space collapsed, cut to
-    ``max_len``. None when nothing is left or when the name is just a phone number. A name that is
-    not a string is an InvalidResponseError (of that line only, where the caller allows it).
+    """Return a display name from a carrier, made safe.
+
+    Format characters (zero-width spaces, direction marks and overrides, U+061C ...) and control
+    characters removed, white space collapsed, cut to ``max_len``. None when nothing is left or when
+    the name is just a phone number. A name that is not a string is an InvalidResponseError (of that
+    line only, where the caller allows it).
     """
     if value is None:
         return None
@@ -185,8 +187,10 @@ class SkippedLines:
 
 
 def line_key(obj: object, field_name: str, position: int) -> tuple[str, str]:
-    """(identity, log name) of a listed line: its id, or its list position when the id cannot be
-    read. The log name is the id unless the id looks like a phone number (then masked).
+    """(identity, log name) of a listed line.
+
+    Its id, or its list position when the id cannot be read. The log name is the id unless the id
+    looks like a phone number (then masked).
     """
     if isinstance(obj, dict):
         value = obj.get(field_name)
@@ -297,7 +301,10 @@ class HttpClient:
         self.requests = 0  # requests sent, for AccountData.requests
 
     def url(self, path: str) -> str:
-        """Return the absolute URL of ``path`` ("/..." relative to the base, or a URL on the base)."""
+        """Return the absolute URL of ``path`` ("/..." relative to the base.
+
+        Or a URL on the base).
+        """
         if path.startswith("/"):
             return self.base_url + path
         if path.startswith(self.base_url + "/"):
@@ -368,7 +375,10 @@ class HttpClient:
     async def _refused(
         self, resp: aiohttp.ClientResponse, status: int, label: str
     ) -> ProviderError:
-        """Return the error for a status the caller did not accept, read with the carrier's error code."""
+        """Return the error for a status the caller did not accept.
+
+        Read with the carrier's error code.
+        """
         code = None
         if self._error_code is not None and status < 500:
             try:
@@ -488,8 +498,9 @@ def check_e164(value: object, what: str) -> str:
 
 
 def parse_instant(value: object, what: str, tz: ZoneInfo | None = None) -> datetime:
-    """Return an RFC 3339 timestamp with offset, or (when ``tz`` is given) a plain date meaning the start
-    of that day in the carrier's timezone.
+    """Return an RFC 3339 timestamp with offset.
+
+    Or (when ``tz`` is given) a plain date meaning the start of that day in the carrier's timezone.
     """
     if not isinstance(value, str) or len(value) > 40:
         raise InvalidResponseError(f"{what} must be an RFC 3339 date-time string")

@@ -197,8 +197,10 @@ class Provider(Protocol):
         """All lines of the account in as few requests as the API allows."""
 
     async def async_renew(self, request: RenewalRequest) -> RenewalResult:
-        """Pay once. Raises PaymentDeclinedError, UnsupportedError, or a connection error when the
-        outcome is unknown (the caller must then look the key up).
+        """Pay once.
+
+        Raises PaymentDeclinedError, UnsupportedError, or a connection error when the outcome is
+        unknown (the caller must then look the key up).
         """
 
     async def async_lookup_renewal(
@@ -244,8 +246,9 @@ def next_monthly_date(anchor: datetime, now: datetime) -> datetime:
 
 
 def next_month_start(now: datetime) -> datetime:
-    """Return the start (00:00 UTC) of the calendar month after ``now``: when Telnyx bills every number's
-    monthly charge (support.telnyx.com article 4425088).
+    """Return the start (00:00 UTC) of the calendar month after ``now``.
+
+    When Telnyx bills every number's monthly charge (support.telnyx.com article 4425088).
     """
     moment = now.astimezone(UTC)
     year, month = divmod(moment.month, 12)

@@ -253,9 +253,10 @@ class HttpBridgeProvider:
         )
 
     async def async_renew(self, request: RenewalRequest) -> RenewalResult:
-        """POST one renewal. Never retried here: on a connection error the outcome is unknown and
-        the caller settles the key with async_lookup_renewal or by sending the same request (same
-        key) again.
+        """POST one renewal.
+
+        Never retried here: on a connection error the outcome is unknown and the caller settles the
+        key with async_lookup_renewal or by sending the same request (same key) again.
 
         201/200: the renewal as the bridge reports it (200 is a finished key's first result).
         202: the key is in flight at the bridge: a PENDING result, whatever its body's status
@@ -296,9 +297,11 @@ class HttpBridgeProvider:
     async def async_lookup_renewal(
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
-        """Return the renewal recorded under this key: SUCCEEDED, DECLINED or PENDING (in flight at the
-        bridge). None on 404: the bridge has not received the key (yet); a request still
-        travelling may arrive later, so None alone does not mean "not charged".
+        """Return the renewal recorded under this key.
+
+        SUCCEEDED, DECLINED or PENDING (in flight at the bridge). None on 404: the bridge has not
+        received the key (yet); a request still travelling may arrive later, so None alone does not
+        mean "not charged".
         """
         _check_key(idempotency_key)
         resp = await self._http.request(
@@ -327,8 +330,10 @@ class HttpBridgeProvider:
         return code, message, reason
 
     def _renewal(self, data: object, *, pending: bool = False) -> RenewalResult:
-        """Return a Renewal body. ``pending``: the answer was 202 (the key is in flight), so the result is
-        PENDING even if the body claims an outcome: an in-flight key is never settled by it.
+        """Return a Renewal body.
+
+        ``pending``: the answer was 202 (the key is in flight), so the result is PENDING even if the
+        body claims an outcome: an in-flight key is never settled by it.
         """
         obj = as_object(data, "renewal")
         status = get_str(obj, "status", "renewal", max_len=32)

@@ -37,8 +37,10 @@ class ManualLine(NamedTuple):
 
 
 class ManualProvider:
-    """The user's ledger as a provider. It never pays: the user pays the carrier and records the
-    payment (the HA layer's ``record_payment`` moves the ledger with ``apply_payment``).
+    """The user's ledger as a provider.
+
+    It never pays: the user pays the carrier and records the payment (the HA layer's
+    ``record_payment`` moves the ledger with ``apply_payment``).
     """
 
     kind = ProviderKind.MANUAL
@@ -77,7 +79,9 @@ class ManualProvider:
         return self._get(line_id).ledger
 
     def assumed_since(self, line_id: str) -> datetime | None:
-        """Return the first cycle end now assumed paid by the carrier's autopay (None: nothing assumed).
+        """Return the first cycle end now assumed paid by the carrier's autopay (None.
+
+        Nothing assumed).
 
         That is the line's recorded expiry while any cycle since is only assumed: the date to
         remind the user to confirm (``keeper.lifecycle.confirm_autopay``) or deny it.

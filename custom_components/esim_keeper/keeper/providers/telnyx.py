@@ -133,8 +133,10 @@ class TelnyxProvider:
         return AccountInfo(account_id=self._account_id, title="Telnyx")
 
     async def _auto_recharge(self) -> bool | None:
-        """Auto-recharge on or off; None when unknown. Optional: no failure here (403, 404, a
-        timeout, a strange body) fails the poll; it is logged at DEBUG only.
+        """Auto-recharge on or off.
+
+        None when unknown. Optional: no failure here (403, 404, a timeout, a strange body) fails the
+        poll; it is logged at DEBUG only.
         """
         try:
             resp = await self._http.request("GET", AUTO_RECHARGE_PATH, what="auto-recharge")
@@ -235,8 +237,10 @@ class TelnyxProvider:
 
 
 def _label(obj: JsonObject) -> str | None:
-    """Return a number's own label: its customer_reference, else its first tag. Not connection_name: that
-    is the SIP connection's name, shared by every number on the connection.
+    """Return a number's own label: its customer_reference, else its first tag.
+
+    Not connection_name: that is the SIP connection's name, shared by every number on the
+    connection.
     """
     name = clean_name(obj.get("customer_reference"), "number.customer_reference")
     if name is not None:

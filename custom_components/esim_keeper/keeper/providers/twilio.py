@@ -214,9 +214,11 @@ class TwilioProvider:
     async def _with_activity(
         self, lines: dict[str, LineSnapshot], now: datetime
     ) -> dict[str, LineSnapshot]:
-        """Return the lines with their last activity. A read is due every ACTIVITY_INTERVAL (and on
-        each poll after a failed one); a read that fails leaves every number's activity unknown
-        for this poll (one log line), never the balance or the numbers.
+        """Return the lines with their last activity.
+
+        A read is due every ACTIVITY_INTERVAL (and on each poll after a failed one); a read that
+        fails leaves every number's activity unknown for this poll (one log line), never the balance
+        or the numbers.
         """
         due = (
             self._activity_read is None
@@ -268,9 +270,10 @@ class TwilioProvider:
         now: datetime,
         found: dict[str, datetime],
     ) -> None:
-        """Page through one list (at most ACTIVITY_PAGES pages), keeping each of ``numbers``'s
-        newest transmission, as sender or receiver. An odd record is passed over; an odd page
-        is an InvalidResponseError.
+        """Page through one list (at most ACTIVITY_PAGES pages).
+
+        Keeping each of ``numbers``'s newest transmission, as sender or receiver. An odd record is
+        passed over; an odd page is an InvalidResponseError.
         """
         list_path = f"{self._prefix}/{resource}.json"
         path: str | None = list_path
