@@ -104,6 +104,7 @@ class EsimKeeperButton(EsimKeeperEntity, ButtonEntity):
         description: EsimKeeperButtonDescription,
         engine: RenewalEngine,
     ) -> None:
+        """Bind the button to one number and the account's renewal engine."""
         super().__init__(coordinator, subentry_id, description)
         self._engine = engine
         if description.placeholders_fn is not None:
@@ -111,4 +112,5 @@ class EsimKeeperButton(EsimKeeperEntity, ButtonEntity):
             self._attr_translation_placeholders = description.placeholders_fn(config)
 
     async def async_press(self) -> None:
+        """Run the same code as the button's action, for this number."""
         await self.entity_description.press_fn(self._engine, self.subentry_id)

@@ -61,6 +61,7 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
     config_entry: ConfigEntry
 
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry, provider: Provider) -> None:
+        """Poll ``provider`` at the account's interval (never below the provider's floor)."""
         super().__init__(
             hass,
             LOGGER,
@@ -111,8 +112,9 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         return changed
 
     async def _async_setup(self) -> None:
-        """Check the credentials once before the first poll (bridges also announce what they
-        can do here). Errors map like a poll's.
+        """Check the credentials once before the first poll; errors map like a poll's.
+
+        Bridges also announce what they can do here.
         """
         try:
             await self.provider.async_validate()

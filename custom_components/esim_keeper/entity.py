@@ -141,6 +141,7 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
         subentry_id: str,
         description: EntityDescription,
     ) -> None:
+        """Attach the entity to a number's device; it shows nothing until the first poll."""
         super().__init__(coordinator)
         self.entity_description = description
         self.subentry_id = subentry_id
@@ -156,7 +157,7 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
 
     @property
     def number_data(self) -> NumberData | None:
-        """This number's data from the last successful poll (None when the carrier lost it).
+        """Return this number's data from the last successful poll (None when the carrier lost it).
 
         Entities exist only after the account's first successful poll, so data is always set.
         """
@@ -164,6 +165,7 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
 
     @property
     def available(self) -> bool:
+        """Return whether the last poll read the number and the entity has something to show."""
         return self._shown_ok and self._shown is not None
 
     async def async_added_to_hass(self) -> None:

@@ -61,6 +61,7 @@ class EsimKeeperRenewalEvent(EsimKeeperEntity, EventEntity):
     """Fires when a renewal of this number ends or is verified."""
 
     async def async_added_to_hass(self) -> None:
+        """Listen for the number's renewal outcomes once the entity is in Home Assistant."""
         await super().async_added_to_hass()
         self.async_on_remove(
             async_dispatcher_connect(

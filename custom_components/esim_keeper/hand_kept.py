@@ -90,6 +90,7 @@ class HandKept(AccountPart):
         number: Callable[[str], NumberConfig],
         announce: Callable[[RenewalRecord, str], None],
     ) -> None:
+        """Keep the payment records and ledgers of numbers the user pays by hand."""
         super().__init__(account)
         self.state = state
         self._number = number
@@ -199,9 +200,11 @@ class HandKept(AccountPart):
         )
 
     async def async_reconcile(self) -> None:
-        """Apply recorded payments the ledger does not show yet (Home Assistant stopped between
-        writing the record and the ledger). A payment moves the ledger's reading to its time,
-        so a record paid after the reading is one the ledger has not seen.
+        """Apply recorded payments the ledger does not show yet.
+
+        Home Assistant stopped between writing the record and the ledger. A payment moves the
+        ledger's reading to its time, so a record paid after the reading is one the ledger has not
+        seen.
         """
         provider = self.coordinator.provider
         if not provider.capabilities.records_payments or not isinstance(provider, LedgerBook):

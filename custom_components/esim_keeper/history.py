@@ -243,6 +243,7 @@ class PaymentHistory:
     """The persisted payment records of one account (oldest first in memory)."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Prepare the account's durable store; nothing is read until async_load."""
         self.hass = hass
         self._store = _DurableStore(hass, f"{DOMAIN}.renewals.{entry_id}")
         self._save_lock = asyncio.Lock()
@@ -372,7 +373,7 @@ class PaymentHistory:
                     yield attempt.started_at, record.amount
 
     def spent(self, number: str, now: datetime, currency: str) -> Money:
-        """Return what renewals of ``number`` in this account paid (or may have paid) in the window."""
+        """Return what renewals of ``number`` here paid (or may have paid) in the window."""
         return spent_in_window(self.charges(number, currency), now, currency)
 
     def failures(self, subentry_id: str) -> int:

@@ -357,6 +357,7 @@ class BalanceIntentHandler(_NumberIntentHandler):
     what = "balance"
 
     async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        """Answer with the number's balance, or say the carrier does not report one."""
         data = _data(number)
         if not data.config.has_balance:
             deadline = data.status.keep_alive_deadline
@@ -387,6 +388,7 @@ class DeadlineIntentHandler(_NumberIntentHandler):
     what = "deadline"
 
     async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        """Answer with the keep-alive deadline: the day the number must be used by."""
         deadline = _data(number).status.keep_alive_deadline
         when = None if deadline is None else spoken_day(deadline)
         return {"kind": "deadline", "name": number.name, "when": when}
@@ -403,6 +405,7 @@ class ExpiryIntentHandler(_NumberIntentHandler):
     what = "expiry"
 
     async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        """Answer with the plan's expiry (a free number says it has none)."""
         status = _data(number).status
         deadline = status.keep_alive_deadline
         return {
@@ -436,6 +439,7 @@ class SpentIntentHandler(_NumberIntentHandler):
     what = "spent"
 
     async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        """Answer with what renewals of the number cost this year."""
         records = number.entry.runtime_data.renewals.history.records(number.subentry_id)
         year = dt_util.now().year
         plan = [s for s in plan_spends(records) if dt_util.as_local(s.at).year == year]
@@ -464,6 +468,7 @@ class UsedIntentHandler(_NumberIntentHandler):
     response_type = intent.IntentResponseType.ACTION_DONE
 
     async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        """Record activity for the number, as its "I used this number" button does."""
         engine = number.entry.runtime_data.renewals
         try:
             await engine.hand_kept.async_record_activity(number.subentry_id)
@@ -510,6 +515,7 @@ class AttentionIntentHandler(intent.IntentHandler):
     keys = (("sensor", "status"), ("sensor", "status_reason"))
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """List the exposed numbers that need attention, with their reasons."""
         numbers = [n for n in our_numbers(intent_obj.hass, self.keys) if _exposed(intent_obj, n)]
         response = intent_obj.create_response()
         response.response_type = intent.IntentResponseType.QUERY_ANSWER

@@ -54,6 +54,7 @@ class KeepAlive:
     """One account's keep-alive messages."""
 
     def __init__(self, hass: HomeAssistant, entry: EsimKeeperConfigEntry) -> None:
+        """Prepare keep-alive messages for the account's numbers; nothing is sent yet."""
         self.hass = hass
         self.entry = entry
         self._sending: set[str] = set()

@@ -54,7 +54,7 @@ PLAN_OVERRIDES = (
 
 
 def plan_from_settings(carrier: str, overrides: Mapping[str, Any]) -> PlanRules:
-    """Return the carrier preset's plan with the number's own overrides (validated by the keeper)."""
+    """Return the carrier preset's plan with the number's own overrides (the keeper validates)."""
     return plan_for(carrier, **{k: overrides[k] for k in PLAN_OVERRIDES if k in overrides})
 
 
@@ -137,6 +137,7 @@ class RenewalSettings:
         )
 
     def to_data(self) -> dict[str, Any]:
+        """Return the settings as the number's subentry stores them."""
         return {
             CONF_PAYMENT_METHODS: [m.value for m in self.payment_methods],
             CONF_SPEND_CAP: "" if self.spend_cap is None else str(self.spend_cap.amount),
@@ -164,6 +165,7 @@ class NumberConfig:
 
     @property
     def currency(self) -> str:
+        """Return the currency the number's plan is paid in."""
         return self.plan.currency
 
     @property
@@ -187,6 +189,7 @@ class NumberConfig:
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> NumberConfig:
+        """Read a number's settings from its subentry."""
         data = subentry.data
         carrier = data[CONF_CARRIER]
         plan = plan_from_settings(carrier, data.get(CONF_PLAN, {}))

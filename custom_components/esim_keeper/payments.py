@@ -179,6 +179,7 @@ class Payments(AccountPart):
     """Renewals of one account's numbers through its provider."""
 
     def __init__(self, account: Account) -> None:
+        """Share the integration's payment state (locks, histories) with this account."""
         super().__init__(account)
         self.state = payment_state(self.hass)
         self._retries: dict[str, CALLBACK_TYPE] = {}

@@ -67,6 +67,7 @@ class NumberDefaults:
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> NumberDefaults:
+        """Read the defaults from the account's options (``new_numbers``)."""
         raw = options.get(CONF_DEFAULTS) or {}
         return cls(
             carrier=raw.get(CONF_CARRIER) or None,
@@ -110,6 +111,7 @@ class LinePool:
     def __init__(
         self, hass: HomeAssistant, entry: EsimKeeperConfigEntry, coordinator: AccountCoordinator
     ) -> None:
+        """Follow the lines the account's polls list."""
         self.hass = hass
         self.entry = entry
         self.coordinator = coordinator

@@ -71,6 +71,7 @@ class RenewalEngine(AccountPart):
         provider: Provider,
         history: PaymentHistory,
     ) -> None:
+        """Wire the account's payment parts together; nothing runs until async_start."""
         account = Account(hass, entry, coordinator, provider, history)
         super().__init__(account)
         self.payments = Payments(account)

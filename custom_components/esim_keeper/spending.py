@@ -74,6 +74,7 @@ class SpendingStatistics:
     def __init__(
         self, hass: HomeAssistant, entry: EsimKeeperConfigEntry, history: PaymentHistory
     ) -> None:
+        """Prepare the account's spending statistics, imported from ``history``."""
         self.hass = hass
         self.entry = entry
         self.history = history

@@ -36,6 +36,7 @@ class Verifier(AccountPart):
     """Follows one account's successful renewals until they show on their lines."""
 
     def __init__(self, account: Account, announce: Callable[[RenewalRecord, str], None]) -> None:
+        """Verify paid renewals on the line, calling ``announce`` with each outcome."""
         super().__init__(account)
         self._announce = announce
         self._timers: dict[str, list[CALLBACK_TYPE]] = {}

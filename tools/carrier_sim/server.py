@@ -64,6 +64,7 @@ def _json(data: object, status: int = 200, headers: dict[str, str] | None = None
 
 
 def bridge_error(status: int, code: str, message: str, reason: str | None = None) -> web.Response:
+    """Return an error in the bridge protocol's shape."""
     error: dict[str, str] = {"code": code, "message": message}
     if reason is not None:
         error["reason"] = reason
@@ -138,6 +139,7 @@ def _int_param(request: web.Request, name: str, default: int, low: int, high: in
 
 
 async def get_account(request: web.Request) -> web.Response:
+    """Answer GET /account: the bridge account and its balance."""
     state = request.app[STATE_KEY]
     return _json(
         {
@@ -154,6 +156,7 @@ async def get_account(request: web.Request) -> web.Response:
 
 
 async def list_lines(request: web.Request) -> web.Response:
+    """Answer GET /lines: one page of lines, with a cursor to the next."""
     state = request.app[STATE_KEY]
     limit = _int_param(request, "limit", 100, 1, 500)
     if limit is None:
@@ -184,6 +187,7 @@ def _line_or_404(request: web.Request) -> SimLine | web.Response:
 
 
 async def get_line(request: web.Request) -> web.Response:
+    """Answer GET /lines/{id}: one line."""
     line = _line_or_404(request)
     if isinstance(line, web.Response):
         return line
@@ -191,6 +195,7 @@ async def get_line(request: web.Request) -> web.Response:
 
 
 async def create_renewal(request: web.Request) -> web.Response:
+    """Answer POST /renewals: pay once per idempotency key, as the line's rules decide."""
     state = request.app[STATE_KEY]
     line = _line_or_404(request)
     if isinstance(line, web.Response):
@@ -243,6 +248,7 @@ def _renewal_answer(renewal: SimRenewal, created: bool) -> web.Response:
 
 
 async def get_renewal(request: web.Request) -> web.Response:
+    """Answer GET /renewals/{key}: the renewal made with that key."""
     state = request.app[STATE_KEY]
     renewal = state.renewals.get(request.match_info["idempotency_key"])
     if renewal is None or renewal.line_id != request.match_info["line_id"]:
@@ -270,6 +276,7 @@ async def twilio_balance(request: web.Request) -> web.Response:
 
 
 async def twilio_numbers(request: web.Request) -> web.Response:
+    """Answer Twilio's IncomingPhoneNumbers.json: one page of numbers."""
     state = request.app[STATE_KEY]
     size = _int_param(request, "PageSize", 50, 1, 1000)
     page = _int_param(request, "Page", 0, 0, 10**6)
@@ -376,10 +383,12 @@ async def _twilio_activity(request: web.Request, key: str) -> web.Response:
 
 
 async def twilio_messages(request: web.Request) -> web.Response:
+    """Answer Twilio's Messages.json."""
     return await _twilio_activity(request, "messages")
 
 
 async def twilio_calls(request: web.Request) -> web.Response:
+    """Answer Twilio's Calls.json."""
     return await _twilio_activity(request, "calls")
 
 
@@ -387,6 +396,7 @@ async def twilio_calls(request: web.Request) -> web.Response:
 
 
 async def telnyx_balance(request: web.Request) -> web.Response:
+    """Answer Telnyx's GET /balance."""
     state = request.app[STATE_KEY]
     return _json(
         {
@@ -406,13 +416,14 @@ _TELNYX_STATUS = {"deleted": "deleted", "suspended": "emergency-only"}
 
 
 def _twilio_format(number: str) -> str:
-    """ "+12015550100" as Twilio's default friendly name "(201) 555-0100"."""
+    """Format "+12015550100" as Twilio's default friendly name "(201) 555-0100"."""
     if number.startswith("+1") and len(number) == 12:
         return f"({number[2:5]}) {number[5:8]}-{number[8:]}"
     return number
 
 
 async def telnyx_numbers(request: web.Request) -> web.Response:
+    """Answer Telnyx's GET /phone_numbers: one page of numbers."""
     state = request.app[STATE_KEY]
     number = _int_param(request, "page[number]", 1, 1, 10**6)
     size = _int_param(request, "page[size]", 20, 1, 250)
@@ -447,6 +458,7 @@ async def telnyx_numbers(request: web.Request) -> web.Response:
 
 
 async def telnyx_auto_recharge(request: web.Request) -> web.Response:
+    """Answer Telnyx's auto-recharge preferences."""
     state = request.app[STATE_KEY]
     return _json(
         {
@@ -591,6 +603,7 @@ async def _body(request: web.Request) -> dict[str, object]:
 
 
 async def sim_state(request: web.Request) -> web.Response:
+    """Answer GET /_sim/state: the whole simulator state, for tests."""
     return _json(request.app[STATE_KEY].to_json())
 
 
@@ -751,6 +764,7 @@ class CarrierSim:
         faults: dict[str, Fault] | None = None,
         clock: Clock | None = None,
     ) -> None:
+        """Prepare a simulator with ``lines`` generated lines; it listens once started."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self.state = SimState.generate(lines, seed, self._clock(), tokens)
         self.state.faults.update(faults or {})

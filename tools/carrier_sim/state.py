@@ -42,6 +42,8 @@ class SimTokens:
 
 @dataclass(slots=True)
 class SimLine:
+    """One simulated carrier line: its number, plan, balance and activity."""
+
     id: str
     number: str
     name: str
@@ -64,6 +66,8 @@ class SimLine:
 
 @dataclass(slots=True)
 class SimRenewal:
+    """One renewal the simulator received, by idempotency key."""
+
     id: str
     idempotency_key: str
     line_id: str
@@ -108,6 +112,8 @@ def make_lines(count: int, seed: int, now: datetime) -> dict[str, SimLine]:
 
 @dataclass(slots=True)
 class SimState:
+    """Everything the simulator knows: lines, renewals, tokens and faults."""
+
     lines: dict[str, SimLine]
     tokens: SimTokens = field(default_factory=SimTokens)
     account_balance: Decimal = Decimal("12.29")
@@ -131,6 +137,7 @@ class SimState:
         now: datetime | None = None,
         tokens: SimTokens | None = None,
     ) -> SimState:
+        """Return a state with ``count`` lines made from ``seed`` (same seed, same lines)."""
         moment = now or datetime.now(UTC)
         return cls(lines=make_lines(count, seed, moment), tokens=tokens or SimTokens())
 

@@ -61,6 +61,7 @@ class Ledger:
     autopay_failed: bool = False
 
     def __post_init__(self) -> None:
+        """Refuse a ledger whose flags or dates are not of their types."""
         for flag, what in (
             (self.auto_deduct, "auto_deduct"),
             (self.carrier_autopay, "carrier_autopay"),

@@ -141,10 +141,10 @@ def _quantifier(pattern: str, index: int) -> tuple[int, int | None, int] | None:
 
 
 def backtracking_risk(pattern: str) -> str | None:
-    """Why ``pattern`` may backtrack catastrophically, or None when it looks safe.
+    r"""Why ``pattern`` may backtrack catastrophically, or None when it looks safe.
 
     Refused: a repeated group (``+``, ``*``, ``{2,}``) containing a variable quantifier or an
-    alternation — ``(a+)+``, ``(\\w+\\s?)*``, ``(a|ab)+`` — and back-references. This is a
+    alternation — ``(a+)+``, ``(\w+\s?)*``, ``(a|ab)+`` — and back-references. This is a
     conservative check of the pattern's structure, not a proof: callers also cap the text length.
     """
     stack: list[list[bool]] = [[False, False]]  # per open group: [has variable quant, has "|"]
@@ -230,6 +230,7 @@ class Recogniser:
 
     @property
     def groups(self) -> frozenset[str]:
+        """Return the named groups the pattern captures."""
         return frozenset(self.pattern.groupindex)
 
 
@@ -272,6 +273,8 @@ class PayerMessages:
 
 @dataclass(frozen=True, slots=True)
 class MessageCatalog:
+    """The carriers' and payers' message patterns, loaded from the shipped catalog."""
+
     carriers: Mapping[str, CarrierMessages]
     payers: Mapping[str, PayerMessages]
     line_patterns: tuple[re.Pattern[str], ...]
@@ -485,6 +488,7 @@ def parse_message_catalog(document: object) -> MessageCatalog:
 
 
 def load_message_catalog(text: str) -> MessageCatalog:
+    """Parse and check a catalog document; CatalogError when it is malformed."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as err:

@@ -127,6 +127,7 @@ class Message:
     subject: str = ""
 
     def __post_init__(self) -> None:
+        """Refuse a message without a zone-aware time or with non-text fields."""
         require_aware(self.received_at, "received_at")
         for name in ("text", "sender", "subject"):
             if not isinstance(getattr(self, name), str):
@@ -134,6 +135,8 @@ class Message:
 
 
 class ExpiryKind(StrEnum):
+    """Which date a message gives: the end of the paid period, or the next renewal."""
+
     PLAN_EXPIRY = "plan_expiry"  # the paid period ends
     NEXT_RENEWAL = "next_renewal"  # the plan renews (is charged) on this date
 
@@ -153,6 +156,8 @@ class Confidence(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class BalanceFact:
+    """A balance the message states."""
+
     balance: Money
 
 
@@ -184,6 +189,8 @@ class PaymentFact:
 
 @dataclass(frozen=True, slots=True)
 class WarningFact:
+    """A warning the message gives (reclaim, inactivity, ...), with its deadline if any."""
+
     kind: WarningKind
     deadline: datetime | None = None
 
@@ -208,10 +215,12 @@ class Reading:
 
     @property
     def understood(self) -> bool:
+        """Return whether the message said anything the keeper can use."""
         return bool(self.facts)
 
     @property
     def balance(self) -> Money | None:
+        """Return the balance the message states, if any."""
         return next((f.balance for f in self.facts if isinstance(f, BalanceFact)), None)
 
     def _expiry(self, kind: ExpiryKind) -> ExpiryFact | None:
@@ -219,18 +228,22 @@ class Reading:
 
     @property
     def plan_expiry(self) -> ExpiryFact | None:
+        """Return the end of the paid period the message states, if any."""
         return self._expiry(ExpiryKind.PLAN_EXPIRY)
 
     @property
     def next_renewal(self) -> ExpiryFact | None:
+        """Return the next renewal date the message states, if any."""
         return self._expiry(ExpiryKind.NEXT_RENEWAL)
 
     @property
     def payment(self) -> PaymentFact | None:
+        """Return the payment the message reports, if any."""
         return next((f for f in self.facts if isinstance(f, PaymentFact)), None)
 
     @property
     def warnings(self) -> tuple[WarningFact, ...]:
+        """Return every warning the message gives."""
         return tuple(f for f in self.facts if isinstance(f, WarningFact))
 
 

@@ -221,7 +221,7 @@ def corrected_ledger(
     at: datetime,
     plan_expiry: datetime | None = None,
 ) -> Ledger:
-    """Return the ledger after the user read ``balance`` (and maybe the expiry) in the carrier's app.
+    """Return the ledger after the user read ``balance`` (maybe the expiry) in the carrier's app.
 
     Without an expiry, the one the ledger projects to ``at`` is kept; with carrier autopay, the
     recorded one (a balance reading confirms no assumed autopay charge). A reading is the new

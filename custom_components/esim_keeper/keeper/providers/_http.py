@@ -93,8 +93,9 @@ def mask_number(number: str) -> str:
 
 
 def is_number_like(text: str) -> bool:
-    """Tell whether ``text`` is only a phone number (digits and the punctuation people write them
-    with): such a carrier "name" would put the number into entity ids, titles and logs.
+    """Tell whether ``text`` is only a phone number, with the punctuation people write it with.
+
+    Such a carrier "name" would put the number into entity ids, titles and logs.
     """
     digits = sum(char.isdigit() for char in text)
     return digits >= 4 and all(char in _NUMBER_PUNCTUATION for char in text)
@@ -147,8 +148,9 @@ def sends_token_in_clear(url: str) -> bool:
 
 
 def check_bridge_url(url: str) -> None:
-    """Refuse a bridge address that would carry the bearer token in clear text across networks
-    (see sends_token_in_clear): InsecureUrlError, or ValueError for a non-HTTP URL.
+    """Refuse a bridge address that would carry the bearer token in clear text across networks.
+
+    See sends_token_in_clear. Raises InsecureUrlError, or ValueError for a non-HTTP URL.
     """
     if sends_token_in_clear(url):
         raise InsecureUrlError(

@@ -57,6 +57,7 @@ class RateLimitedError(ProviderConnectionError):
     key = "rate_limited"
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
+        """Keep how long the carrier asked to wait, if it said."""
         super().__init__(message)
         self.retry_after = retry_after
 
@@ -73,6 +74,7 @@ class PaymentDeclinedError(ProviderError):
     key = "payment_declined"
 
     def __init__(self, message: str, reason: str = "declined") -> None:
+        """Keep the carrier's reason for the decline."""
         super().__init__(message)
         self.reason = reason
 
@@ -89,6 +91,7 @@ class UnsupportedError(ProviderError):
     key = "unsupported"
 
     def __init__(self, message: str, feature: str) -> None:
+        """Keep which feature the provider does not support."""
         super().__init__(message)
         self.feature = feature
 

@@ -100,6 +100,7 @@ class HttpBridgeProvider:
         poll_timeout: float = POLL_TIMEOUT,
         allow_http: bool = False,
     ) -> None:
+        """Talk to a bridge at ``url`` with a bearer token; refuses insecure addresses."""
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -123,6 +124,7 @@ class HttpBridgeProvider:
         self.capabilities = DEFAULT_CAPABILITIES
 
     async def async_validate(self) -> AccountInfo:
+        """Read the bridge's account: its id, title and what it can do."""
         resp = await self._http.request("GET", "/account", what="account")
         account = as_object(resp.data, "account")
         account_id = get_str(account, "id", "account", max_len=128)

@@ -62,6 +62,7 @@ class ManualProvider:
         account_id: str = "manual",
         title: str = "Manual records",
     ) -> None:
+        """Keep the hand-kept numbers' ledgers and plans; nothing is fetched from a carrier."""
         self._clock = clock
         self._lines: dict[str, ManualLine] = {
             line_id: ManualLine(*line) for line_id, line in lines.items()
@@ -101,6 +102,7 @@ class ManualProvider:
             self._lines[line_id] = line._replace(ledger=replace(line.ledger, last_activity=at))
 
     def remove_line(self, line_id: str) -> None:
+        """Forget a number that was removed."""
         self._lines.pop(line_id, None)
 
     def _get(self, line_id: str) -> ManualLine:
@@ -113,9 +115,11 @@ class ManualProvider:
         return require_aware(self._clock(), "clock")
 
     async def async_validate(self) -> AccountInfo:
+        """Accept the account; there is no carrier to ask."""
         return AccountInfo(account_id=self._account_id, title=self._title)
 
     async def async_fetch(self) -> AccountData:
+        """Return each number as its ledger says, as of now."""
         now = self._now()
         lines: dict[str, LineSnapshot] = {}
         for line_id, line in self._lines.items():

@@ -91,6 +91,7 @@ class TelnyxProvider:
         page_size: int = DEFAULT_PAGE_SIZE,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """Talk to Telnyx with an API key."""
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -129,6 +130,7 @@ class TelnyxProvider:
         return balance, credit
 
     async def async_validate(self) -> AccountInfo:
+        """Check the API key by reading the balance."""
         await self._balance()
         return AccountInfo(account_id=self._account_id, title="Telnyx")
 
@@ -148,6 +150,7 @@ class TelnyxProvider:
             return None
 
     async def async_fetch(self) -> AccountData:
+        """Read the balance, the auto-recharge setting and every number."""
         before = self._http.requests
         now = self._clock()
         balance, credit = await self._balance()
@@ -228,11 +231,13 @@ class TelnyxProvider:
         )
 
     async def async_renew(self, request: RenewalRequest) -> RenewalResult:
+        """Refuse: Telnyx bills numbers monthly itself."""
         raise UnsupportedError(RENEW_UNSUPPORTED, "renew")
 
     async def async_lookup_renewal(
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
+        """Return None: no renewal is ever made through Telnyx."""
         raise UnsupportedError(RENEW_UNSUPPORTED, "renew")
 
 

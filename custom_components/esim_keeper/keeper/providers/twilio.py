@@ -113,6 +113,7 @@ class TwilioProvider:
         page_size: int = DEFAULT_PAGE_SIZE,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """Talk to Twilio with an Account SID and an auth token or API key."""
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
         self._sid = account_sid
@@ -154,11 +155,13 @@ class TwilioProvider:
         return sid, data
 
     async def async_validate(self) -> AccountInfo:
+        """Check the credentials by reading the balance."""
         self._check_sid()
         sid, _ = await self._balance()
         return AccountInfo(account_id=sid, title=f"Twilio {mask_number(sid)}")
 
     async def async_fetch(self) -> AccountData:
+        """Read the balance, every number and (every few hours) their activity."""
         self._check_sid()
         before = self._http.requests
         now = self._clock()
@@ -337,11 +340,13 @@ class TwilioProvider:
         )
 
     async def async_renew(self, request: RenewalRequest) -> RenewalResult:
+        """Refuse: Twilio bills numbers monthly itself."""
         raise UnsupportedError(RENEW_UNSUPPORTED, "renew")
 
     async def async_lookup_renewal(
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
+        """Return None: no renewal is ever made through Twilio."""
         raise UnsupportedError(RENEW_UNSUPPORTED, "renew")
 
 
