@@ -16,7 +16,7 @@ PKG = ROOT / "custom_components" / "esim_keeper"
 
 
 def _modules(package: Path) -> dict[str, Path]:
-    """Return the package's modules by dotted name (``package`` is ROOT/custom_components/<domain>)."""
+    """Return the modules of ``package`` (ROOT/custom_components/<domain>) by dotted name."""
     modules = {}
     for path in sorted(package.rglob("*.py")):
         parts = path.relative_to(package.parents[1]).with_suffix("").parts

@@ -48,7 +48,7 @@ def _utc(text: str) -> datetime:
 
 @asynccontextmanager
 async def running_sim() -> AsyncIterator[CarrierSim]:
-    """Yield the simulator on loopback with two lines in known situations (needs ``socket_enabled``).
+    """Yield the simulator on loopback, two lines in known situations (needs ``socket_enabled``).
 
     line-1 "Tello": $2.00, plan expires in 4 days: the $5 renewal is not covered.
     line-2 "Work": $20.00, plan expires in 24 days, last used 56 days ago.

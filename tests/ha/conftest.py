@@ -64,7 +64,7 @@ def entity_registry_enabled_by_default() -> Generator[None]:
 def number_subentry(
     line_id: str, number: str, title: str, carrier: str, plan: dict[str, Any] | None = None
 ) -> ConfigSubentryDataWithId:
-    """Return the subentry the "Add number" flow stores for one number (with a stable id for snapshots)."""
+    """Return the subentry "Add number" stores for one number (a stable id for snapshots)."""
     return ConfigSubentryDataWithId(
         subentry_id=f"sub-{number[-4:]}",
         data={

@@ -395,8 +395,9 @@ async def test_the_action_without_a_time_means_now(hass: HomeAssistant) -> None:
 def imap_event(
     text: str, sender: str, subject: str, date: datetime, uid: str = "7"
 ) -> dict[str, Any]:
-    """Return the data the IMAP integration fires (homeassistant/components/imap/coordinator.py) with
-    "text" enabled in its message data.
+    """Return the data the IMAP integration fires with "text" enabled in its message data.
+
+    See homeassistant/components/imap/coordinator.py.
     """
     return {
         "entry_id": "imap-entry",
