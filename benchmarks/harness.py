@@ -294,7 +294,10 @@ def _resolver() -> AsyncResolver:
 
 @contextlib.asynccontextmanager
 async def home_assistant() -> AsyncIterator[Any]:
-    """A running Home Assistant with custom integrations enabled, in a throw-away config dir."""
+    """Yield a running Home Assistant with custom integrations enabled.
+
+    In a throw-away config dir.
+    """
     from homeassistant import loader
     from pytest_homeassistant_custom_component.common import async_test_home_assistant  # type: ignore[import-untyped]
 

@@ -21,7 +21,7 @@ SCENARIOS = ("keep_all", "import")
 
 
 async def _platforms(hass: Any) -> None:
-    """The entity platforms' components, outside the window (as systems.Ours does)."""
+    """Set up the entity platforms' components, outside the window (as systems.Ours does)."""
     from homeassistant.setup import async_setup_component
 
     from custom_components.esim_keeper import PLATFORMS
@@ -149,7 +149,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def render(pools: dict[str, Any]) -> list[str]:
-    """The scenarios' table and their targets."""
+    """Return the scenarios' table and their targets."""
     n = pools["size"]
     lines = [
         "",

@@ -31,7 +31,10 @@ ROWS: tuple[tuple[str, str, str], ...] = (
 
 
 def _polls_worst(summary: dict[str, Any], key: str, suffix: str) -> float | None:
-    """The larger of the unchanged and the changed polls' figure (``poll_<kind>_<key><suffix>``)."""
+    """Return the larger of the unchanged and the changed polls' figure.
+
+    The figures are read as ``poll_<kind>_<key><suffix>``.
+    """
     values = [summary.get(f"poll_{kind}_{key}{suffix}") for kind in ("unchanged", "changed")]
     present = [v for v in values if v is not None]
     return max(present) if present else None

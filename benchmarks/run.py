@@ -175,7 +175,7 @@ def summarize(n: int, runs: list[dict[str, Any]], memory: int | None) -> dict[st
 
 
 def _make(spec: dict[str, Any], warm_up: bool = False) -> System:
-    """The system a worker runs; the trivial baseline mirrors eSIM Keeper's entity counts."""
+    """Return the system a worker runs; the trivial baseline mirrors eSIM Keeper's entity counts."""
     name = spec["system"]
     if name == "trivial":
         enabled, disabled = spec["enabled"], spec["disabled"]

@@ -29,8 +29,11 @@ TOKEN = "sim-bridge-token"  # noqa: S105  # the simulator's default bridge token
 
 @dataclass
 class Handle:
-    """A system set up in one Home Assistant: how to poll it, and which registry entries are its own
-    (read after the measured window: counting is the benchmark's work, not the system's)."""
+    """A system set up in one Home Assistant.
+
+    How to poll it, and which registry entries are its own (read after the measured window: counting
+    is the benchmark's work, not the system's).
+    """
 
     poll: Callable[[], Any]
     is_mine: Callable[[Any], bool]

@@ -1,5 +1,8 @@
-"""``python -m e2e --ha-version X [--artifacts DIR]``: run every step, print a table, exit 1 if any
-step failed or did not run (the first failure is named on the last line). Started by scripts/e2e."""
+"""``python -m e2e --ha-version X [--artifacts DIR]``.
+
+Run every step, print a table, exit 1 if any step failed or did not run (the first failure is named
+on the last line). Started by scripts/e2e.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""What the steps stand on: the processes (simulator, hass), Home Assistant's APIs, the browser,
-and a step runner that names the failing step."""
+"""What the steps stand on.
+
+The processes (simulator, hass), Home Assistant's APIs, the browser, and a step runner that names
+the failing step.
+"""
 
 from __future__ import annotations
 
@@ -154,7 +157,7 @@ class HomeAssistantApi:
         return answer.get("result")
 
     async def subscribe(self, event_type: str) -> asyncio.Queue[dict[str, Any]]:
-        """A queue that receives every ``event_type`` event from now on."""
+        """Return a queue that receives every ``event_type`` event from now on."""
         ws = await self._connect()
         ident = next(self._ids)
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -214,7 +217,7 @@ class Context:
         return self.api
 
     async def shot(self, label: str) -> Path:
-        """A full-page screenshot into the artifacts folder, named NN-label.png."""
+        """Save a full-page screenshot into the artifacts folder, named NN-label.png."""
         self.shot_count += 1
         path = self.artifacts / f"{self.shot_count:02d}-{label}.png"
         await self.page.screenshot(path=str(path), full_page=True)

@@ -1,5 +1,8 @@
-"""The steps, in order. Each returns a short detail for the report or raises (StepFailedError or a
-Playwright timeout) with what it did not see. Names are what the report and the exit message use."""
+"""The steps, in order.
+
+Each returns a short detail for the report or raises (StepFailedError or a Playwright timeout) with
+what it did not see. Names are what the report and the exit message use.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ async def _text_visible(ctx: Context, text: str, wait_ms: int = UI_WAIT) -> None
 
 
 def _field(ctx: Context, label: str) -> Any:
-    """The text input a form labels ``label`` (HA marks required ones with a trailing *)."""
+    """Return the text input a form labels ``label`` (HA marks required ones with a trailing *)."""
     return ctx.page.get_by_role("textbox", name=re.compile(rf"^{re.escape(label)}\*?$")).first
 
 
@@ -138,7 +141,10 @@ def _http_confirmed(ctx: Context) -> Callable[[], Awaitable[bool]]:
 
 
 async def step_add_account(ctx: Context) -> str:
-    """Settings > Devices & services > Add integration > eSIM Keeper > HTTP bridge > number."""
+    """Add an account and a number.
+
+    Settings > Devices & services > Add integration > eSIM Keeper.
+    """
     page = ctx.page
     await page.goto(ctx.base + "/config/integrations/dashboard")
     await _text_visible(ctx, "Add integration")
@@ -210,8 +216,10 @@ async def step_device_page(ctx: Context) -> str:
 
 
 async def step_assist(ctx: Context) -> str:
-    """Expose the balance to Assist (the toggle in the entity's Voice assistants settings), then ask
-    through POST /api/conversation/process."""
+    """Expose the balance to Assist (the toggle in the entity's Voice assistants settings).
+
+    Then ask through POST /api/conversation/process.
+    """
     balance_id = ctx.facts["entities"]["balance"]
     await ctx.ha.ws(
         "homeassistant/expose_entity",
@@ -245,9 +253,11 @@ async def _number_state(ctx: Context, key: str) -> str:
 
 
 async def step_renew(ctx: Context) -> str:
-    """A dashboard with the number's card; press "Renew now" there; the renewal must be verified
-    (the engine reads the line again) and the card must show the carrier's new balance and the
-    later expiry."""
+    """Add a dashboard with the number's card; press "Renew now" there.
+
+    The renewal must be verified (the engine reads the line again) and the card must show the
+    carrier's new balance and the later expiry.
+    """
     ids = ctx.facts["entities"]
     if "renew" not in ids:
         raise StepFailedError(
@@ -458,8 +468,11 @@ async def _flow(ctx: Context, flow_id: str, body: dict[str, Any]) -> dict[str, A
 
 
 async def step_carrier_text(ctx: Context) -> str:
-    """A hand-kept number (Manual account, added through the flow API) gets a carrier text
-    through esim_keeper.ingest_message (REST), and its device page shows the new balance."""
+    """Send a hand-kept number (Manual account.
+
+    Added through the flow API) a carrier text through esim_keeper.ingest_message (REST), and its
+    device page shows the new balance.
+    """
     today = datetime.now(UTC).date()
     flow = await ctx.ha.post("/api/config/config_entries/flow", {"handler": "esim_keeper"})
     flow = await _flow(ctx, flow["flow_id"], {"next_step_id": "manual"})
@@ -517,23 +530,25 @@ POOL_LINES = 20
 
 
 async def _sim_reset(ctx: Context, lines: int) -> None:
-    """The simulator lists ``lines`` lines (the same seed as at start: line-1 stays the same)."""
+    """Reset the simulator to ``lines`` lines (the same seed as at start: line-1 stays the same)."""
     async with ctx.session.post(f"{ctx.sim}/_sim/reset", json={"lines": lines, "seed": 7}) as resp:
         if resp.status != 200:
             raise StepFailedError(f"the simulator refused a reset to {lines} lines: {resp.status}")
 
 
 async def _numbers(ctx: Context) -> dict[str, str]:
-    """subentry id -> title of the account's numbers."""
+    """Subentry id -> title of the account's numbers."""
     entry_id = ctx.facts["entry_id"]
     subentries = await ctx.ha.ws("config_entries/subentries/list", entry_id=entry_id)
     return {s["subentry_id"]: s["title"] for s in subentries if s["subentry_type"] == "number"}
 
 
 async def step_keep_all(ctx: Context) -> str:
-    """The bridge lists 20 lines; the account's options say "keep every line": all 20 become
-    numbers with devices and a balance. Then the carrier drops one: its repair shows in Settings >
-    Repairs, with the fix flow's choices."""
+    """Keep every line of 20 the bridge lists; the account's options say "keep every line".
+
+    All 20 become numbers with devices and a balance. Then the carrier drops one: its repair shows
+    in Settings > Repairs, with the fix flow's choices.
+    """
     page = ctx.page
     await _sim_reset(ctx, POOL_LINES)
     entry_id = ctx.facts["entry_id"]

@@ -169,7 +169,7 @@ async def flow_step(
 async def long_lived_token(
     session: aiohttp.ClientSession, base: str, token: str, client_name: str = "develop"
 ) -> str:
-    """A long-lived access token, made through the websocket API."""
+    """Return a long-lived access token, made through the websocket API."""
     ws_url = base.replace("http", "ws", 1) + "/api/websocket"
     async with session.ws_connect(ws_url) as ws:
         await ws.receive_json()

@@ -1,5 +1,7 @@
-"""Edit the integration's translations safely: merge a fragment into a language, and keep
-strings.json (the English source) identical to translations/en.json.
+"""Edit the integration's translations safely.
+
+Merge a fragment into a language, and keep strings.json (the English source) identical to
+translations/en.json.
 
     .venv/bin/python scripts/i18n.py merge FRAGMENT.json [--lang en|zh-Hans]
         Deep-merge FRAGMENT (same nesting as the translation file) into translations/LANG.json.

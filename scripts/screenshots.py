@@ -81,7 +81,7 @@ def _entity_ids(node: Any) -> set[str]:
 
 
 def _with_entry_id(node: Any, entry_id: str) -> Any:
-    """The dashboard with ENTRY_ID (in statistic ids) replaced by the Demo account's entry id."""
+    """Return the dashboard with ENTRY_ID in statistic ids replaced by the Demo's entry id."""
     if isinstance(node, dict):
         return {k: _with_entry_id(v, entry_id) for k, v in node.items()}
     if isinstance(node, list):
@@ -171,8 +171,10 @@ async def _shot(page: Any, path: Path) -> None:
 
 
 def _optimise(path: Path) -> None:
-    """A 256-colour palette without dithering (Pillow, Home Assistant's own dependency): flat UI
-    colours survive, the file is a third of the size."""
+    """Reduce to a 256-colour palette without dithering (Pillow, Home Assistant's own dependency).
+
+    Flat UI colours survive, the file is a third of the size.
+    """
     from PIL import Image
 
     with Image.open(path) as image:
@@ -260,8 +262,11 @@ async def _renew_once(api: HomeAssistantApi, balance: str) -> None:
 
 
 async def _chinese(api: HomeAssistantApi, page: Any, entry_id: str, probe_entity: str) -> None:
-    """The user's language (as Profile > Language saves it) and the system language (Settings >
-    System > General; entity names are made in it), then reload the account so names follow."""
+    """Switch the user's and the system language to Chinese, then reload the account.
+
+    The user's language is saved as Profile > Language saves it, the system language as Settings >
+    System > General does (entity names are made in it); the reload makes the names follow.
+    """
     await api.ws(
         "frontend/set_user_data",
         key="language",

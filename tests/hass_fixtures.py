@@ -21,9 +21,11 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 def _user_typed_numbers(event: Event) -> bool:
-    """Home Assistant's own ``call_service`` event of ``esim_keeper.import_numbers``: it repeats
-    the CSV the user passed (their numbers, by definition). Nothing of ours writes it; every other
-    event, and every log line about the import, is still scanned."""
+    """Home Assistant's own ``call_service`` event of ``esim_keeper.import_numbers``.
+
+    It repeats the CSV the user passed (their numbers, by definition). Nothing of ours writes it;
+    every other event, and every log line about the import, is still scanned.
+    """
     return (
         event.event_type == EVENT_CALL_SERVICE
         and event.data.get("domain") == "esim_keeper"

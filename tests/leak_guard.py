@@ -1,5 +1,7 @@
-"""Secrets guard: across the whole test run, at DEBUG level, no token, password or full phone
-number may appear in a log line, a bus event or a repair issue.
+"""Secrets guard.
+
+Across the whole test run, at DEBUG level, no token, password or full phone number may appear in a
+log line, a bus event or a repair issue.
 
 Every number the tests use is a fictional 555-01xx number (reserved for fiction), so any full
 555-01xx number in the output is one of ours leaking; every credential the simulator accepts is

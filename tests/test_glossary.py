@@ -33,7 +33,7 @@ class Term:
 
 
 def parse_glossary(text: str) -> list[Term]:
-    """The rows of every term table: | English | 中文 | meaning | keys | avoid |."""
+    """Return the rows of every term table: | English | 中文 | meaning | keys | avoid |."""
     terms: list[Term] = []
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -80,7 +80,7 @@ def test_chinese_texts_use_the_glossary_term(term: Term) -> None:
 
 
 def _spoken(raw: str) -> str:
-    """The ``responses:`` part of a sentence file (before its ``intents:``)."""
+    """Return the ``responses:`` part of a sentence file (before its ``intents:``)."""
     return raw[raw.index("\nresponses:") : raw.index("\nintents:")]
 
 

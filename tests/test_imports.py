@@ -16,7 +16,7 @@ PKG = ROOT / "custom_components" / "esim_keeper"
 
 
 def _modules(package: Path) -> dict[str, Path]:
-    """The package's modules by dotted name (``package`` is ROOT/custom_components/<domain>)."""
+    """Return the modules of ``package`` (ROOT/custom_components/<domain>) by dotted name."""
     modules = {}
     for path in sorted(package.rglob("*.py")):
         parts = path.relative_to(package.parents[1]).with_suffix("").parts
@@ -25,7 +25,10 @@ def _modules(package: Path) -> dict[str, Path]:
 
 
 def _imports(name: str, path: Path) -> set[str]:
-    """The modules of the integration that ``name`` imports, at run time or for type checking."""
+    """Return the modules of the integration that ``name`` imports.
+
+    At run time or for type checking.
+    """
     is_package = path.name == "__init__.py"
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -45,7 +45,7 @@ def _placeholders(text: str) -> list[str]:
 
 
 def placeholders_forbidden(path: tuple[str, ...]) -> bool:
-    """hassfest allows no placeholders in entity states, attribute names/states and units."""
+    """Hassfest allows no placeholders in entity states, attribute names/states and units."""
     if path[0] == "entity" and len(path) >= 5:
         # entity.<platform>.<key>.state.<state>, entity.<platform>.<key>.unit_of_measurement
         rest = path[3:]

@@ -51,7 +51,7 @@ def _python_sources() -> list[Path]:
 
 
 def _calls_with_keyword(keyword: str) -> set[tuple[str, str]]:
-    """(function or class name, value) for every call passing ``keyword="literal"``."""
+    """Return (function or class name, value) for every call passing ``keyword="literal"``."""
     found: set[tuple[str, str]] = set()
     for path in _python_sources():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

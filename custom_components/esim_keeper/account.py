@@ -27,6 +27,7 @@ class AccountPart:
     """A part of an account's renewal engine (payments, verification, auto-renew, hand-kept)."""
 
     def __init__(self, account: Account) -> None:
+        """Share the account's Home Assistant, entry, coordinator and client with this part."""
         self.hass = account.hass
         self.entry = account.entry
         self.coordinator = account.coordinator

@@ -46,6 +46,7 @@ class AutoRenewer(AccountPart):
         renew: Callable[[str], Awaitable[object]],
         busy: Callable[[NumberConfig], bool],
     ) -> None:
+        """Set up the auto-renew schedule of an account; it starts when the engine does."""
         super().__init__(account)
         self._renew = renew
         self._busy = busy

@@ -31,7 +31,7 @@ class EsimKeeperBinarySensorDescription(BinarySensorEntityDescription):
 
 
 def _money_attributes(data: NumberData) -> dict[str, str | None]:
-    """The two amounts the judgement compares, so a notification can quote them."""
+    """Return the two amounts the judgement compares, so a notification can quote them."""
     balance = data.snapshot.balance
     return {
         "balance": None if balance is None else str(balance),
@@ -87,11 +87,13 @@ class EsimKeeperBinarySensor(EsimKeeperEntity, BinarySensorEntity):
 
     @property
     def is_on(self) -> bool | None:
+        """Return the judgement, or None while the number was not read."""
         data = self.number_data
         return None if data is None else self.entity_description.is_on_fn(data)
 
     @property
     def extra_state_attributes(self) -> dict[str, str | None] | None:
+        """Return the amounts behind the judgement, when the description has them."""
         attributes_fn = self.entity_description.attributes_fn
         data = self.number_data
         return None if attributes_fn is None or data is None else attributes_fn(data)

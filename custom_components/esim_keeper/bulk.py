@@ -55,7 +55,7 @@ IMPORT_SCHEMA = vol.Schema({vol.Required(ATTR_CSV): cv.string})
 
 
 def _manual_entry(hass: HomeAssistant) -> EsimKeeperConfigEntry:
-    """The loaded Manual account (there is one per install at most)."""
+    """Return the loaded Manual account (there is one per install at most)."""
     for entry in hass.config_entries.async_entries(DOMAIN):
         if entry.data.get("provider") != ProviderKind.MANUAL:
             continue
@@ -67,8 +67,11 @@ def _manual_entry(hass: HomeAssistant) -> EsimKeeperConfigEntry:
 
 
 def _plans(defaults: NumberDefaults) -> Callable[[str], PlanRules]:
-    """A carrier's plan for an imported number: the preset, with the account's plan defaults
-    when the carrier is the defaults' one. Checked like a number added by hand."""
+    """Return a carrier's plan for an imported number.
+
+    The preset, with the account's plan defaults when the carrier is the defaults' one. Checked like
+    a number added by hand.
+    """
     cache: dict[str, PlanRules] = {}
 
     def plan_for(carrier: str) -> PlanRules:

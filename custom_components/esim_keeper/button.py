@@ -1,6 +1,8 @@
-"""Buttons of a number: "Renew now" (numbers eSIM Keeper pays), "I paid 3.00 USD" (hand-kept
-numbers: a statement that you paid the carrier) and "I used this number". Each runs the same code
-as its action."""
+"""Buttons of a number.
+
+"Renew now" (numbers eSIM Keeper pays), "I paid 3.00 USD" (hand-kept numbers: a statement that you
+paid the carrier) and "I used this number". Each runs the same code as its action.
+"""
 
 from __future__ import annotations
 
@@ -102,6 +104,7 @@ class EsimKeeperButton(EsimKeeperEntity, ButtonEntity):
         description: EsimKeeperButtonDescription,
         engine: RenewalEngine,
     ) -> None:
+        """Bind the button to one number and the account's renewal engine."""
         super().__init__(coordinator, subentry_id, description)
         self._engine = engine
         if description.placeholders_fn is not None:
@@ -109,4 +112,5 @@ class EsimKeeperButton(EsimKeeperEntity, ButtonEntity):
             self._attr_translation_placeholders = description.placeholders_fn(config)
 
     async def async_press(self) -> None:
+        """Run the same code as the button's action, for this number."""
         await self.entity_description.press_fn(self._engine, self.subentry_id)

@@ -54,6 +54,7 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
     _attr_translation_key = TRANSLATION_KEY
 
     def __init__(self, entry: EsimKeeperConfigEntry) -> None:
+        """Attach the calendar to the account's own device (a service device, not a number)."""
         coordinator = entry.runtime_data.coordinator
         super().__init__(coordinator)
         self._attr_unique_id = f"{entry.entry_id}_{TRANSLATION_KEY}"
@@ -75,6 +76,7 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
         self._written: tuple[bool, tuple[DeadlineEvent, str] | None] | None = None
 
     async def async_added_to_hass(self) -> None:
+        """Load the texts, find the first event, and follow Home Assistant's language."""
         await super().async_added_to_hass()
         await self._async_texts()
         # What the first write (right after this) shows, so the next poll can skip an equal one.
@@ -92,7 +94,7 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
             self.async_write_ha_state()
 
     async def _async_texts(self) -> dict[str, str]:
-        """The calendar's texts in Home Assistant's language (English for missing keys)."""
+        """Return the calendar's texts in Home Assistant's language (English for missing keys)."""
         language = self.hass.config.language
         if language != self._language:
             # Workaround: Home Assistant translates an entity's name and state, but not the
@@ -137,7 +139,7 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
         return cache
 
     def _find_next(self) -> tuple[DeadlineEvent, str] | None:
-        """The deadline that has not ended yet and starts first (ties: by number name)."""
+        """Return the deadline that has not ended yet and starts first (ties: by number name)."""
         now = dt_util.utcnow()
         best: tuple[DeadlineEvent, str] | None = None
         for data, deadlines in self._cache.values():
@@ -173,7 +175,7 @@ class DeadlineCalendar(CoordinatorEntity[AccountCoordinator], CalendarEntity):
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
-        """The deadlines that overlap [start_date, end_date), in time order."""
+        """Return the deadlines that overlap [start_date, end_date), in time order."""
         await self._async_texts()
         found = [
             (deadline.start, name, deadline)

@@ -43,12 +43,12 @@ SECRET_KEYS = frozenset({CONF_TOKEN, CONF_AUTH_SECRET, CONF_API_KEY})
 
 
 def provider_kind(data: Mapping[str, Any]) -> ProviderKind:
-    """The provider kind stored in an entry's data."""
+    """Return the provider kind stored in an entry's data."""
     return ProviderKind(data[CONF_PROVIDER])
 
 
 def create_provider(hass: HomeAssistant, data: Mapping[str, Any]) -> Provider:
-    """A client for the account described by ``data`` (config entry data).
+    """Return a client for the account described by ``data`` (config entry data).
 
     HTTP providers get Home Assistant's shared aiohttp session; none creates its own.
     """
@@ -98,7 +98,7 @@ def sync_provider(provider: Provider, numbers: Mapping[str, NumberConfig]) -> No
 
 
 def suggested_carrier(kind: ProviderKind, line: LineSnapshot) -> str:
-    """The carrier preset the "Add number" form proposes for a line."""
+    """Return the carrier preset the "Add number" form proposes for a line."""
     if kind is ProviderKind.TWILIO:
         return "twilio"
     if kind is ProviderKind.TELNYX:

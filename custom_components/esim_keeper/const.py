@@ -83,7 +83,10 @@ MAX_SCAN_MINUTES: Final = 24 * 60
 
 
 def scan_interval(kind: ProviderKind, options: dict[str, object] | None) -> timedelta:
-    """The poll interval for an account: its option when set, never below the provider's floor."""
+    """Return the poll interval for an account.
+
+    Its option when set, never below the provider's floor.
+    """
     minutes = (options or {}).get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_MINUTES[kind])
     if isinstance(minutes, bool) or not isinstance(minutes, int | float):
         minutes = DEFAULT_SCAN_MINUTES[kind]

@@ -61,6 +61,7 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
     config_entry: ConfigEntry
 
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry, provider: Provider) -> None:
+        """Poll ``provider`` at the account's interval (never below the provider's floor)."""
         super().__init__(
             hass,
             LOGGER,
@@ -82,8 +83,10 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
 
     @callback
     def sync_numbers(self, *, force: bool = False) -> bool:
-        """Read the numbers from the entry's subentries; True when any was added, changed or
-        removed. A Manual provider gets the user's records from here.
+        """Read the numbers from the entry's subentries.
+
+        True when any was added, changed or removed. A Manual provider gets the user's records from
+        here.
 
         A subentry whose data object and title did not change is not read again: adding 1,000
         numbers one by one stays linear.
@@ -109,8 +112,10 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
         return changed
 
     async def _async_setup(self) -> None:
-        """Check the credentials once before the first poll (bridges also announce what they
-        can do here). Errors map like a poll's."""
+        """Check the credentials once before the first poll; errors map like a poll's.
+
+        Bridges also announce what they can do here.
+        """
         try:
             await self.provider.async_validate()
         except ProviderError as err:
@@ -206,7 +211,7 @@ class AccountCoordinator(DataUpdateCoordinator[AccountState]):
 
 
 def _update_error(err: ProviderError, interval: timedelta | None = None) -> Exception:
-    """The one place provider errors become Home Assistant's: reauth, or a translated failure.
+    """Turn provider errors into Home Assistant's, in one place: reauth, or a translated failure.
 
     A Retry-After only ever delays the next poll: one shorter than the poll interval (down to
     "0") would make Home Assistant poll sooner than usual, hammering a carrier that asked us to

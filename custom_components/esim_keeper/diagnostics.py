@@ -87,6 +87,9 @@ async def async_get_config_entry_diagnostics(
 
 
 def redacted_history(entry: EsimKeeperConfigEntry) -> list[dict[str, Any]]:
-    """The account's payment history (newest first): references, keys and numbers redacted."""
+    """Return the account's payment history (newest first).
+
+    References, keys and numbers redacted.
+    """
     records = entry.runtime_data.renewals.history.records()
     return [async_redact_data(record.to_dict(), RECORD_REDACT) for record in records]

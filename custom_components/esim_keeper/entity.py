@@ -96,7 +96,7 @@ def _async_remove_unbuilt(
 
 @callback
 def async_number_device(entry: EsimKeeperConfigEntry, subentry_id: str) -> dr.AnyDeviceEntry:
-    """A number's device: created or brought up to date once per load of the account.
+    """Create a number's device, or bring it up to date, once per load of the account.
 
     Every entity of the number is attached to it (``Entity.device_entry``) instead of carrying
     the same device info: with up to 14 entities a number, that is one device-registry update per
@@ -141,6 +141,7 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
         subentry_id: str,
         description: EntityDescription,
     ) -> None:
+        """Attach the entity to a number's device; it shows nothing until the first poll."""
         super().__init__(coordinator)
         self.entity_description = description
         self.subentry_id = subentry_id
@@ -156,7 +157,7 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
 
     @property
     def number_data(self) -> NumberData | None:
-        """This number's data from the last successful poll (None when the carrier lost it).
+        """Return this number's data from the last successful poll (None when the carrier lost it).
 
         Entities exist only after the account's first successful poll, so data is always set.
         """
@@ -164,6 +165,7 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
 
     @property
     def available(self) -> bool:
+        """Return whether the last poll read the number and the entity has something to show."""
         return self._shown_ok and self._shown is not None
 
     async def async_added_to_hass(self) -> None:
@@ -203,7 +205,7 @@ class EsimKeeperEntity(CoordinatorEntity[AccountCoordinator]):
         self.async_write_shown()
 
     def _state_key(self) -> tuple[object, ...]:
-        """What a state write would show; equal keys mean there is nothing to write."""
+        """Return what a state write would show; equal keys mean there is nothing to write."""
         return (
             self.available,
             str(self.state),  # as written: Decimal("0") equals Decimal("0.00"), "0" is not "0.00"

@@ -15,7 +15,10 @@ def invalid(key: str, **placeholders: str) -> ServiceValidationError:
 
 
 def failed(key: str, **placeholders: str) -> HomeAssistantError:
-    """The request was fine but did not succeed (``exceptions.<key>`` in the translations)."""
+    """Return the error of a request that was fine but did not succeed.
+
+    Its text is ``exceptions.<key>`` in the translations.
+    """
     return HomeAssistantError(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
@@ -30,7 +33,10 @@ class RenewalDeferredError(HomeAssistantError):
 
 
 def deferred(key: str, **placeholders: str) -> RenewalDeferredError:
-    """A renewal that waits for something else (``exceptions.<key>`` in the translations)."""
+    """Return the error of a renewal that waits for something else.
+
+    Its text is ``exceptions.<key>`` in the translations.
+    """
     return RenewalDeferredError(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )

@@ -1,5 +1,7 @@
-"""The renewal event of a number: succeeded, failed, unknown, verified, unverified, and
-recorded (the user recorded a payment of a hand-kept number).
+"""The renewal event of a number.
+
+Succeeded, failed, unknown, verified, unverified, and recorded (the user recorded a payment of a
+hand-kept number).
 
 The same outcomes go on the bus as ``esim_keeper_renewal`` for automations that watch every number.
 """
@@ -60,6 +62,7 @@ class EsimKeeperRenewalEvent(EsimKeeperEntity, EventEntity):
     """Fires when a renewal of this number ends or is verified."""
 
     async def async_added_to_hass(self) -> None:
+        """Listen for the number's renewal outcomes once the entity is in Home Assistant."""
         await super().async_added_to_hass()
         self.async_on_remove(
             async_dispatcher_connect(

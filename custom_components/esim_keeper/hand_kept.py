@@ -69,7 +69,7 @@ class LedgerBook(Protocol):
         """Replace one line's ledger."""
 
     def assumed_since(self, line_id: str) -> datetime | None:
-        """The first cycle end the carrier's autopay is only assumed to have paid."""
+        """Return the first cycle end the carrier's autopay is only assumed to have paid."""
 
 
 @runtime_checkable
@@ -77,7 +77,7 @@ class ActivityKeeper(Protocol):
     """A provider whose activity clock the integration keeps."""
 
     def record_activity(self, line_id: str, at: datetime) -> None:
-        """The user used the line at ``at``."""
+        """Record that the user used the line at ``at``."""
 
 
 class HandKept(AccountPart):
@@ -90,6 +90,7 @@ class HandKept(AccountPart):
         number: Callable[[str], NumberConfig],
         announce: Callable[[RenewalRecord, str], None],
     ) -> None:
+        """Keep the payment records and ledgers of numbers the user pays by hand."""
         super().__init__(account)
         self.state = state
         self._number = number
@@ -108,7 +109,7 @@ class HandKept(AccountPart):
     # --- payments ----------------------------------------------------------------------------
 
     def default_amount(self, config: NumberConfig) -> Money:
-        """The next renewal's cost (from the last poll, else the plan)."""
+        """Return the next renewal's cost (from the last poll, else the plan)."""
         state = self.coordinator.data
         data = state.numbers.get(config.subentry_id) if state is not None else None
         return data.status.next_renewal_cost if data else config.plan.renewal_cost
@@ -123,7 +124,7 @@ class HandKept(AccountPart):
         paid: Money | None = None,
         source: str,
     ) -> RenewalRecord:
-        """The user paid the carrier: record it, then move the number's ledger.
+        """Record that the user paid the carrier, then move the number's ledger.
 
         Raises ServiceValidationError (nothing changed) for a number that is not hand-kept, an
         amount that is not a positive amount in the plan's currency, a time in the future or
@@ -173,7 +174,7 @@ class HandKept(AccountPart):
         paid: Money | None,
         source: str,
     ) -> RenewalRecord:
-        """A payment record the user stated (never a charge of ours)."""
+        """Return a payment record the user stated (never a charge of ours)."""
         now = dt_util.utcnow()
         return RenewalRecord(
             renewal_id=uuid4().hex,
@@ -199,9 +200,12 @@ class HandKept(AccountPart):
         )
 
     async def async_reconcile(self) -> None:
-        """Apply recorded payments the ledger does not show yet (Home Assistant stopped between
-        writing the record and the ledger). A payment moves the ledger's reading to its time,
-        so a record paid after the reading is one the ledger has not seen."""
+        """Apply recorded payments the ledger does not show yet.
+
+        Home Assistant stopped between writing the record and the ledger. A payment moves the
+        ledger's reading to its time, so a record paid after the reading is one the ledger has not
+        seen.
+        """
         provider = self.coordinator.provider
         if not provider.capabilities.records_payments or not isinstance(provider, LedgerBook):
             return
@@ -251,7 +255,7 @@ class HandKept(AccountPart):
         await self.coordinator.async_refresh()
 
     async def async_record_activity(self, subentry_id: str) -> None:
-        """The user made a call or sent a text: the activity clock restarts now.
+        """Record that the user made a call or sent a text: the activity clock restarts now.
 
         Hand-kept numbers move their ledger; a number whose carrier does not report activity
         keeps the time in its settings (the coordinator uses it while the carrier says nothing
@@ -314,8 +318,10 @@ class HandKept(AccountPart):
             )
 
     async def async_confirm_autopay(self, subentry_id: str) -> list[RenewalRecord]:
-        """The user saw the carrier's autopay charges: one payment record per cycle, then the
-        ledger takes the assumed expiry as fact."""
+        """Record the carrier's autopay charges the user saw.
+
+        One payment record per cycle, then the ledger takes the assumed expiry as fact.
+        """
         config = self._number(subentry_id)
         book = self._book(config)
         now = dt_util.utcnow()
@@ -339,8 +345,11 @@ class HandKept(AccountPart):
         return records
 
     async def async_autopay_failed(self, subentry_id: str) -> None:
-        """The user says the carrier's autopay charge failed: nothing is assumed any more, and
-        the number shows the expiry it really has (pay at the carrier, then record it)."""
+        """Record that the carrier's autopay charge failed, as the user says.
+
+        Nothing is assumed any more, and the number shows the expiry it really has (pay at the
+        carrier, then record it).
+        """
         config = self._number(subentry_id)
         book = self._book(config)
         try:

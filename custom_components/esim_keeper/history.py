@@ -100,7 +100,7 @@ class Attempt:
         return self.sent_at or self.started_at
 
     def to_dict(self) -> dict[str, Any]:
-        """The stored form (JSON-safe)."""
+        """Return the stored form (JSON-safe)."""
         return {
             "key": self.key,
             "method": self.method.value,
@@ -159,7 +159,7 @@ class RenewalRecord:
         return any(a.status in UNRESOLVED for a in self.attempts)
 
     def to_dict(self) -> dict[str, Any]:
-        """The stored form, also the actions' response (JSON-safe; money as decimal text)."""
+        """Return the stored form, also the actions' response (JSON-safe; money as decimal text)."""
         success = self.succeeded_attempt
         return {
             "renewal_id": self.renewal_id,
@@ -226,7 +226,7 @@ class _DurableStore(Store[dict[str, Any]]):
         self.write_error: Exception | None = None
 
     def take_write_error(self) -> Exception | None:
-        """The error of the writes since the last call, if any (and forget it)."""
+        """Return the error of the writes since the last call, if any (and forget it)."""
         err, self.write_error = self.write_error, None
         return err
 
@@ -243,6 +243,7 @@ class PaymentHistory:
     """The persisted payment records of one account (oldest first in memory)."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Prepare the account's durable store; nothing is read until async_load."""
         self.hass = hass
         self._store = _DurableStore(hass, f"{DOMAIN}.renewals.{entry_id}")
         self._save_lock = asyncio.Lock()
@@ -250,8 +251,10 @@ class PaymentHistory:
         self._failures: dict[str, int] = {}
 
     async def async_load(self, numbers: Mapping[str, str]) -> None:
-        """Read the Store. ``numbers`` (subentry id -> number) dates records from before records
-        carried their number."""
+        """Read the Store.
+
+        ``numbers`` (subentry id -> number) dates records from before records carried their number.
+        """
         data = await self._store.async_load() or {}
         self._records = [RenewalRecord.from_dict(r) for r in data.get("renewals", [])]
         for record in self._records:
@@ -283,10 +286,12 @@ class PaymentHistory:
                 ) from err
 
     async def async_save_after(self) -> bool:
-        """Save what is already decided (an outcome, a verification, a count): a failed write is
-        logged, not raised, since nothing waits on it and the next save writes it again. A
-        payment's outcome is safe anyway: its attempt was on disk before the carrier was called,
-        so a restart looks it up again."""
+        """Save what is already decided (an outcome, a verification, a count).
+
+        A failed write is logged, not raised, since nothing waits on it and the next save writes it
+        again. A payment's outcome is safe anyway: its attempt was on disk before the carrier was
+        called, so a restart looks it up again.
+        """
         try:
             await self.async_save()
         except HistoryWriteError:
@@ -298,8 +303,10 @@ class PaymentHistory:
         await self._store.async_remove()
 
     async def async_add(self, record: RenewalRecord) -> None:
-        """Add a record and write it; on a failed write the record is taken back and
-        HistoryWriteError raised (nothing may go ahead without its record on disk).
+        """Add a record and write it.
+
+        On a failed write the record is taken back and HistoryWriteError raised (nothing may go
+        ahead without its record on disk).
 
         Beyond the per-number limit the number's oldest finished records are dropped.
         """
@@ -318,7 +325,7 @@ class PaymentHistory:
             raise
 
     def records(self, subentry_id: str | None = None) -> list[RenewalRecord]:
-        """Records, newest first; one number's when ``subentry_id`` is given."""
+        """Return records, newest first; one number's when ``subentry_id`` is given."""
         return [
             r
             for r in reversed(self._records)
@@ -326,19 +333,19 @@ class PaymentHistory:
         ]
 
     def last(self, subentry_id: str) -> RenewalRecord | None:
-        """The newest record of a number (the "Last renewal" sensor reads this)."""
+        """Return the newest record of a number (the "Last renewal" sensor reads this)."""
         return next(iter(self.records(subentry_id)), None)
 
     def last_success(self, subentry_id: str) -> RenewalRecord | None:
-        """The newest record of a number that was paid."""
+        """Return the newest record of a number that was paid."""
         return next((r for r in self.records(subentry_id) if r.outcome is Outcome.SUCCEEDED), None)
 
     def get(self, renewal_id: str) -> RenewalRecord | None:
-        """A record by its id."""
+        """Return a record by its id."""
         return next((r for r in self._records if r.renewal_id == renewal_id), None)
 
     def unresolved(self, subentry_id: str | None = None) -> list[RenewalRecord]:
-        """Records with an attempt whose outcome is not known yet, oldest first."""
+        """Return records with an attempt whose outcome is not known yet, oldest first."""
         return [r for r in reversed(self.records(subentry_id)) if r.unresolved]
 
     def awaiting_verification(self) -> list[RenewalRecord]:
@@ -350,8 +357,10 @@ class PaymentHistory:
         ]
 
     def charges(self, number: str, currency: str) -> Iterable[tuple[datetime, Money]]:
-        """(when, amount) of every renewal attempt of ``number`` that was or may have been
-        charged. Payments the user recorded are not ours and do not count."""
+        """(when, amount) of every renewal attempt of ``number`` that was or may have been charged.
+
+        Payments the user recorded are not ours and do not count.
+        """
         for record in self._records:
             if (
                 record.number != number
@@ -364,7 +373,7 @@ class PaymentHistory:
                     yield attempt.started_at, record.amount
 
     def spent(self, number: str, now: datetime, currency: str) -> Money:
-        """What renewals of ``number`` in this account paid (or may have paid) in the window."""
+        """Return what renewals of ``number`` here paid (or may have paid) in the window."""
         return spent_in_window(self.charges(number, currency), now, currency)
 
     def failures(self, subentry_id: str) -> int:

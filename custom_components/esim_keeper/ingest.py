@@ -112,8 +112,11 @@ INGEST_SCHEMA = vol.Schema(
 
 # --- The store: messages seen, keep-alive messages sent ---------------------------------------
 class Inbox:
-    """What outlives a restart: hashes of the messages applied (bounded, oldest dropped first)
-    and, per number, the activity deadline its keep-alive message was last sent for."""
+    """What outlives a restart.
+
+    Hashes of the messages applied (bounded, oldest dropped first) and, per number, the activity
+    deadline its keep-alive message was last sent for.
+    """
 
     def __init__(self, hass: HomeAssistant) -> None:
         self._store: Store[dict[str, Any]] = Store(hass, _STORE_VERSION, _STORE_KEY)
@@ -143,7 +146,7 @@ async def async_setup_inbox(hass: HomeAssistant) -> None:
 
 
 def message_key(sender: str, subject: str, text: str, received: str) -> str:
-    """The hash that identifies one message (never the message itself)."""
+    """Return the hash that identifies one message (never the message itself)."""
     raw = json.dumps([sender, subject, text, received], ensure_ascii=False)
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -242,7 +245,7 @@ def _device_number(hass: HomeAssistant, device_id: str, numbers: list[_Number]) 
 
 
 async def _custom_pattern(hass: HomeAssistant, number: _Number) -> CustomPattern | None:
-    """The number's own pattern, compiled (and validated, in the executor) once."""
+    """Return the number's own pattern, compiled (and validated, in the executor) once."""
     subentry = number.entry.subentries.get(number.config.subentry_id)
     settings = subentry.data.get(CONF_MESSAGES, {}) if subentry else {}
     pattern = str(settings.get(CONF_CUSTOM_PATTERN) or "")
@@ -273,8 +276,11 @@ async def _custom_pattern(hass: HomeAssistant, number: _Number) -> CustomPattern
 def _read_all(
     message: Message, customs: list[tuple[_Number, CustomPattern]]
 ) -> tuple[Reading, list[_Number]]:
-    """The catalog's reading; when it understood nothing, the numbers' own patterns' (with the
-    numbers whose pattern understood it). Runs in the executor: custom patterns are the user's."""
+    """Return the catalog's reading.
+
+    When it understood nothing, the numbers' own patterns' (with the numbers whose pattern
+    understood it). Runs in the executor: custom patterns are the user's.
+    """
     reading = read_message(message)
     if reading.understood:
         return reading, []
@@ -302,8 +308,11 @@ async def async_ingest(
     device_id: str | None = None,
     entry_ids: Iterable[str] | None = None,
 ) -> Result:
-    """Read one message and apply it (see the module docstring). ServiceValidationError only for
-    a device that is not a loaded number; everything else is in the result."""
+    """Read one message and apply it (see the module docstring).
+
+    ServiceValidationError only for a device that is not a loaded number; everything else is in the
+    result.
+    """
     inbox = hass.data[INBOX]
     numbers = _loaded(hass, entry_ids)
     named = _device_number(hass, device_id, numbers) if device_id else None
@@ -430,8 +439,10 @@ async def _async_apply_records(
 def _payment_amounts(
     reading: Reading, config: NumberConfig, hand_kept_of_carrier: int
 ) -> tuple[Money, Money | None] | None:
-    """(amount recorded in the plan's currency, what the payer charged if another currency), or
-    None when the payment is not plausible for this number's plan."""
+    """(amount recorded in the plan's currency, what the payer charged if another currency).
+
+    Or None when the payment is not plausible for this number's plan.
+    """
     payment = reading.payment
     assert payment is not None
     cost = config.plan.renewal_cost
@@ -521,8 +532,11 @@ _ACTIVITY_WARNINGS: Final = frozenset({WarningKind.RECLAIM, WarningKind.INACTIVI
 
 @callback
 def check_warnings(hass: HomeAssistant, entry: EsimKeeperConfigEntry) -> None:
-    """On every poll: a warning repair goes away once it is answered: the number was used
-    after it (reclaim, inactivity), or its balance or expiry was read or paid after it."""
+    """On every poll: a warning repair goes away once it is answered.
+
+    The number was used after it (reclaim, inactivity), or its balance or expiry was read or paid
+    after it.
+    """
     registry = ir.async_get(hass)
     data = entry.runtime_data.coordinator.data
     for subentry_id in entry.runtime_data.coordinator.numbers:
@@ -579,7 +593,7 @@ def _check_text(text: str) -> None:
 
 
 async def async_ingest_message(call: ServiceCall) -> ServiceResponse:
-    """Action ``esim_keeper.ingest_message``: read a carrier text or e-mail and apply it."""
+    """Read a carrier text or e-mail and apply it (action ``esim_keeper.ingest_message``)."""
     text: str = call.data[ATTR_TEXT]
     sender: str = call.data[ATTR_SENDER].strip()
     subject: str = call.data[ATTR_SUBJECT].strip()

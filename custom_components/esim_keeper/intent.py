@@ -96,7 +96,7 @@ async def async_setup_intents(hass: HomeAssistant) -> None:
 
 
 def answer_language(language: str) -> str:
-    """The language we answer in: English or Simplified Chinese (English when in doubt)."""
+    """Return the language we answer in: English or Simplified Chinese (English when in doubt)."""
     matches = language_util.matches(language, [EN, ZH])
     return matches[0] if matches else EN
 
@@ -107,7 +107,7 @@ def _normalize(name: str) -> str:
 
 
 def _spoken_candidates(spoken: str) -> set[str]:
-    """The spoken name, and the same without the words people put around a name."""
+    """Return the spoken name, and the same without the words people put around a name."""
     text = re.sub(r"['’]s$", "", spoken.strip().casefold())
     words = re.findall(r"\w+", text)
     found = {"".join(words)}
@@ -180,8 +180,11 @@ def _exposed(intent_obj: intent.Intent, number: Number) -> bool:
 
 
 def spoken_money(money: Money) -> dict[str, Any]:
-    """An amount for the answer templates: whole amounts without decimals ("3"), others with at
-    least two ("3.50"); the sign apart ("minus 1.50 dollars")."""
+    """Return an amount for the answer templates.
+
+    Whole amounts without decimals ("3"), others with at least two ("3.50"); the sign apart ("minus
+    1.50 dollars").
+    """
     amount = abs(money.amount)
     if amount == amount.to_integral_value():
         text = str(amount.quantize(Decimal(1)))
@@ -193,8 +196,11 @@ def spoken_money(money: Money) -> dict[str, Any]:
 
 
 def spoken_day(instant: datetime) -> dict[str, Any]:
-    """A day for the answer templates, in the user's time zone: its year (only when it is not
-    this year), month, day, and the days from today (negative when past)."""
+    """Return a day for the answer templates, in the user's time zone.
+
+    Its year (only when it is not this year), month, day, and the days from today (negative when
+    past).
+    """
     day = dt_util.as_local(instant).date()
     today = dt_util.now().date()
     return {
@@ -232,7 +238,10 @@ def _response_templates(path: Path) -> dict[str, str]:
 
 
 def _load_responses(config_dir: Path) -> _Responses:
-    """The shipped templates, compared with the installed copies in ``config_dir`` (executor)."""
+    """Return the shipped templates.
+
+    Compared with the installed copies in ``config_dir`` (executor).
+    """
     shipped: dict[str, dict[str, str]] = {}
     missing: set[tuple[str, str]] = set()
     for folder in _SENTENCE_FOLDERS.values():
@@ -320,7 +329,7 @@ class _NumberIntentHandler(intent.IntentHandler):
 
 
 def _other_entity(intent_obj: intent.Intent, spoken: str, word: str) -> State | None:
-    """The entity HassGetState would have found for "<spoken> <word>", if any.
+    """Return the entity HassGetState would have found for "<spoken> <word>", if any.
 
     Raises MatchFailedError, as HassGetState does, when that entity exists but is not exposed.
     """
@@ -348,6 +357,7 @@ class BalanceIntentHandler(_NumberIntentHandler):
     what = "balance"
 
     async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        """Answer with the number's balance, or say the carrier does not report one."""
         data = _data(number)
         if not data.config.has_balance:
             deadline = data.status.keep_alive_deadline
@@ -378,20 +388,24 @@ class DeadlineIntentHandler(_NumberIntentHandler):
     what = "deadline"
 
     async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        """Answer with the keep-alive deadline: the day the number must be used by."""
         deadline = _data(number).status.keep_alive_deadline
         when = None if deadline is None else spoken_day(deadline)
         return {"kind": "deadline", "name": number.name, "when": when}
 
 
 class ExpiryIntentHandler(_NumberIntentHandler):
-    """Answers "When does Ultra expire?" / "Ultra 的套餐什么时候到期" (the plan's expiry, not the
-    keep-alive deadline; a free number says it has none, and gives its deadline)."""
+    """Answers "When does Ultra expire?" / "Ultra 的套餐什么时候到期" (the plan's expiry.
+
+    Not the keep-alive deadline; a free number says it has none, and gives its deadline).
+    """
 
     intent_type = INTENT_EXPIRY
     keys = (("sensor", "plan_expiry"), ("sensor", "keep_alive_deadline"))
     what = "expiry"
 
     async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        """Answer with the plan's expiry (a free number says it has none)."""
         status = _data(number).status
         deadline = status.keep_alive_deadline
         return {
@@ -425,6 +439,7 @@ class SpentIntentHandler(_NumberIntentHandler):
     what = "spent"
 
     async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        """Answer with what renewals of the number cost this year."""
         records = number.entry.runtime_data.renewals.history.records(number.subentry_id)
         year = dt_util.now().year
         plan = [s for s in plan_spends(records) if dt_util.as_local(s.at).year == year]
@@ -441,9 +456,11 @@ class SpentIntentHandler(_NumberIntentHandler):
 
 
 class UsedIntentHandler(_NumberIntentHandler):
-    """Records "I used Ultra today" / "我今天用过Ultra": the ``record_activity`` action's path
-    (hand_kept.HandKept.async_record_activity). A number whose carrier reports activity itself
-    is refused, as the action refuses it."""
+    """Records "I used Ultra today" / "我今天用过Ultra".
+
+    The ``record_activity`` action's path (hand_kept.HandKept.async_record_activity). A number whose
+    carrier reports activity itself is refused, as the action refuses it.
+    """
 
     intent_type = INTENT_USED
     keys = (("button", "record_activity"), ("sensor", "keep_alive_deadline"))
@@ -451,6 +468,7 @@ class UsedIntentHandler(_NumberIntentHandler):
     response_type = intent.IntentResponseType.ACTION_DONE
 
     async def async_answer(self, intent_obj: intent.Intent, number: Number) -> Answer:
+        """Record activity for the number, as its "I used this number" button does."""
         engine = number.entry.runtime_data.renewals
         try:
             await engine.hand_kept.async_record_activity(number.subentry_id)
@@ -467,8 +485,10 @@ class UsedIntentHandler(_NumberIntentHandler):
 
 
 def _reasons(number: Number, data: NumberData) -> list[str]:
-    """Why a number needs attention (reason codes the templates put in words); empty: it does
-    not."""
+    """Why a number needs attention (reason codes the templates put in words); empty.
+
+    It does not.
+    """
     status = data.status
     reasons: list[str] = []
     if status.reason not in _FINE:
@@ -485,13 +505,17 @@ def _reasons(number: Number, data: NumberData) -> list[str]:
 
 
 class AttentionIntentHandler(intent.IntentHandler):
-    """Answers "Which numbers need attention?" / "哪些号码需要处理": every exposed number whose
-    status is not fine, with the reasons and its keep-alive deadline, soonest first."""
+    """Answers "Which numbers need attention?" / "哪些号码需要处理".
+
+    Every exposed number whose status is not fine, with the reasons and its keep-alive deadline,
+    soonest first.
+    """
 
     intent_type = INTENT_ATTENTION
     keys = (("sensor", "status"), ("sensor", "status_reason"))
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """List the exposed numbers that need attention, with their reasons."""
         numbers = [n for n in our_numbers(intent_obj.hass, self.keys) if _exposed(intent_obj, n)]
         response = intent_obj.create_response()
         response.response_type = intent.IntentResponseType.QUERY_ANSWER

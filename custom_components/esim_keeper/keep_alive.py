@@ -44,7 +44,7 @@ ISSUE_KEEP_ALIVE_FAILED: Final = "keep_alive_failed"
 
 
 def keep_alive_settings(entry: EsimKeeperConfigEntry, subentry_id: str) -> Mapping[str, Any]:
-    """A number's keep-alive message settings (empty when it has none)."""
+    """Return a number's keep-alive message settings (empty when it has none)."""
     subentry = entry.subentries.get(subentry_id)
     settings = subentry.data.get(CONF_KEEP_ALIVE) if subentry else None
     return settings if isinstance(settings, Mapping) else {}
@@ -54,6 +54,7 @@ class KeepAlive:
     """One account's keep-alive messages."""
 
     def __init__(self, hass: HomeAssistant, entry: EsimKeeperConfigEntry) -> None:
+        """Prepare keep-alive messages for the account's numbers; nothing is sent yet."""
         self.hass = hass
         self.entry = entry
         self._sending: set[str] = set()
@@ -134,7 +135,7 @@ class KeepAlive:
         await self.hass.services.async_call(domain, service, data, blocking=True)
 
     async def _async_sent(self, config: NumberConfig) -> None:
-        """The number itself sent a text: that is activity."""
+        """Count a text the number itself sent as activity."""
         runtime = self.entry.runtime_data
         provider = runtime.coordinator.provider
         if provider.capabilities.keeps_activity or not provider.capabilities.reports_activity:

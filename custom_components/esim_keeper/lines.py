@@ -56,13 +56,16 @@ PLAN_OVERRIDES = (
 
 
 def plan_from_settings(carrier: str, overrides: Mapping[str, Any]) -> PlanRules:
-    """The carrier preset's plan with the number's own overrides (validated by the keeper)."""
+    """Return the carrier preset's plan with the number's own overrides (the keeper validates)."""
     return plan_for(carrier, **{k: overrides[k] for k in PLAN_OVERRIDES if k in overrides})
 
 
 def new_plan_from_settings(carrier: str, overrides: Mapping[str, Any]) -> PlanRules:
-    """As plan_from_settings, for a number being added or changed: a preset without a known
-    renewal cost ("Other") needs the user's own (CostRequiredError otherwise)."""
+    """As plan_from_settings, for a number being added or changed.
+
+    A preset without a known renewal cost ("Other") needs the user's own (CostRequiredError
+    otherwise).
+    """
     require_known_cost(carrier, overrides.get("renewal_cost"))
     return plan_from_settings(carrier, overrides)
 
@@ -77,7 +80,7 @@ def _instant(raw: object, what: str) -> datetime:
 
 
 def ledger_from_data(raw: Mapping[str, Any], currency: str) -> Ledger:
-    """The Ledger stored in a Manual number's subentry (validated by the keeper)."""
+    """Return the Ledger stored in a Manual number's subentry (validated by the keeper)."""
     activity = raw.get(LEDGER_ACTIVITY)
     return Ledger(
         balance=Money.parse(raw.get(LEDGER_BALANCE), currency, allow_negative=True),
@@ -91,7 +94,7 @@ def ledger_from_data(raw: Mapping[str, Any], currency: str) -> Ledger:
 
 
 def ledger_to_data(ledger: Ledger) -> dict[str, Any]:
-    """What a Manual number's subentry stores: JSON-safe, money as a decimal string."""
+    """Return what a Manual number's subentry stores: JSON-safe, money as a decimal string."""
     return {
         LEDGER_BALANCE: str(ledger.balance.amount),
         LEDGER_READ_AT: ledger.read_at.isoformat(),
@@ -136,6 +139,7 @@ class RenewalSettings:
         )
 
     def to_data(self) -> dict[str, Any]:
+        """Return the settings as the number's subentry stores them."""
         return {
             CONF_PAYMENT_METHODS: [m.value for m in self.payment_methods],
             CONF_SPEND_CAP: "" if self.spend_cap is None else str(self.spend_cap.amount),
@@ -163,6 +167,7 @@ class NumberConfig:
 
     @property
     def currency(self) -> str:
+        """Return the currency the number's plan is paid in."""
         return self.plan.currency
 
     @property
@@ -186,6 +191,7 @@ class NumberConfig:
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> NumberConfig:
+        """Read a number's settings from its subentry."""
         data = subentry.data
         carrier = data[CONF_CARRIER]
         plan = plan_from_settings(carrier, data.get(CONF_PLAN, {}))
@@ -223,8 +229,10 @@ def async_save_ledger(
 
 @callback
 def taken_numbers(hass: HomeAssistant) -> set[str]:
-    """Every number kept by any eSIM Keeper account: one number is kept by one account only, so
-    that its lock, spending cap and auto-renew are one."""
+    """Every number kept by any eSIM Keeper account.
+
+    One number is kept by one account only, so that its lock, spending cap and auto-renew are one.
+    """
     return {
         subentry.unique_id
         for entry in hass.config_entries.async_entries(DOMAIN)
@@ -234,8 +242,11 @@ def taken_numbers(hass: HomeAssistant) -> set[str]:
 
 
 def masked_title(carrier: str, number: str) -> str:
-    """A number's default name when the carrier has none of its own: the carrier and the last
-    four digits ("Twilio ··0100"), never the whole number (it would reach entity ids and logs)."""
+    """Return a number's default name when the carrier has none of its own.
+
+    The carrier and the last four digits ("Twilio ··0100"), never the whole number (it would reach
+    entity ids and logs).
+    """
     digits = "".join(char for char in number if char.isdigit())
     return f"{get_preset(carrier).name} ··{digits[-4:]}"
 

@@ -45,7 +45,7 @@ async def async_load_texts(hass: HomeAssistant) -> None:
 
 @callback
 def message(hass: HomeAssistant, name: str, record: RenewalRecord, event_type: str) -> str:
-    """What happened to ``record`` in one line, in Home Assistant's language."""
+    """Say what happened to ``record`` in one line, in Home Assistant's language."""
     exceptions = async_get_cached_translations(hass, hass.config.language, "exceptions", DOMAIN)
     failures = [
         texts.attempt_text(

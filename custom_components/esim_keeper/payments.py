@@ -85,12 +85,12 @@ DATA_PAYMENTS: HassKey[PaymentState] = HassKey(f"{DOMAIN}_payments")
 
 
 def new_key() -> str:
-    """A fresh idempotency key (the bridge protocol's pattern: [A-Za-z0-9._:-]{1,128})."""
+    """Return a fresh idempotency key (the bridge protocol's pattern: [A-Za-z0-9._:-]{1,128})."""
     return f"ek-{uuid4().hex}"
 
 
 def unknown_issue_id(renewal_id: str) -> str:
-    """The repair issue of a renewal whose outcome is unknown."""
+    """Return the repair issue of a renewal whose outcome is unknown."""
     return f"{ISSUE_UNKNOWN}_{renewal_id}"
 
 
@@ -98,10 +98,10 @@ class PaymentListener(Protocol):
     """The live engine of an account: told what happened to a payment."""
 
     def payment_finished(self, record: RenewalRecord, event_type: str) -> None:
-        """A record reached an outcome (or a new one): announce it."""
+        """Announce a record that reached an outcome (or a new one)."""
 
     def payment_unknown(self, record: RenewalRecord) -> None:
-        """A record's outcome is unknown: check it again later."""
+        """Check again later a record whose outcome is unknown."""
 
 
 @dataclass(slots=True)
@@ -115,7 +115,7 @@ class PaymentState:
     async def async_history(
         self, hass: HomeAssistant, entry_id: str, numbers: Mapping[str, str]
     ) -> PaymentHistory:
-        """The account's history, read from disk the first time only."""
+        """Return the account's history, read from disk the first time only."""
         if (history := self.histories.get(entry_id)) is None:
             history = PaymentHistory(hass, entry_id)
             await history.async_load(numbers)
@@ -123,11 +123,14 @@ class PaymentState:
         return history
 
     def lock(self, number: str) -> asyncio.Lock:
-        """The one lock of a number, whichever account keeps it."""
+        """Return the one lock of a number, whichever account keeps it."""
         return self.locks.setdefault(number, asyncio.Lock())
 
     def spent(self, number: str, now: datetime, currency: str) -> Money:
-        """What renewals of ``number`` paid (or may have paid) in the window, in every account."""
+        """Return what renewals of ``number`` paid (or may have paid) in the window.
+
+        In every account.
+        """
         return spent_in_window(
             (c for h in self.histories.values() for c in h.charges(number, currency)),
             now,
@@ -136,7 +139,7 @@ class PaymentState:
 
 
 def payment_state(hass: HomeAssistant) -> PaymentState:
-    """The integration's payment state (created on first use)."""
+    """Return the integration's payment state (created on first use)."""
     return hass.data.setdefault(DATA_PAYMENTS, PaymentState())
 
 
@@ -149,7 +152,10 @@ class _Failure:
 
 
 def attempts_text(hass: HomeAssistant, record: RenewalRecord) -> str:
-    """The attempts in words, e.g. "Card: declined (insufficient funds); PayPal: declined"."""
+    """Return the attempts in words, e.g. "Card: declined (insufficient funds); PayPal.
+
+    Declined".
+    """
     return texts.join(
         hass,
         (
@@ -173,6 +179,7 @@ class Payments(AccountPart):
     """Renewals of one account's numbers through its provider."""
 
     def __init__(self, account: Account) -> None:
+        """Share the integration's payment state (locks, histories) with this account."""
         super().__init__(account)
         self.state = payment_state(self.hass)
         self._retries: dict[str, CALLBACK_TYPE] = {}
@@ -182,7 +189,7 @@ class Payments(AccountPart):
 
     @callback
     def async_stop(self) -> None:
-        """The account unloads: no retry is scheduled after this."""
+        """Stop on unload: no retry is scheduled after this."""
         self._stopped = True
         for cancel in self._retries.values():
             cancel()
@@ -194,24 +201,24 @@ class Payments(AccountPart):
     # --- requests ----------------------------------------------------------------------------
 
     def number(self, subentry_id: str) -> NumberConfig:
-        """A number of this account (ServiceValidationError when it is not one)."""
+        """Return a number of this account (ServiceValidationError when it is not one)."""
         try:
             return self.coordinator.numbers[subentry_id]
         except KeyError:
             raise invalid("unknown_number") from None
 
     def data(self, subentry_id: str) -> NumberData | None:
-        """The number at the last poll, if it was read."""
+        """Return the number at the last poll, if it was read."""
         state = self.coordinator.data
         return state.numbers.get(subentry_id) if state is not None else None
 
     def default_amount(self, config: NumberConfig) -> Money:
-        """The next renewal's cost (from the last poll, else the plan)."""
+        """Return the next renewal's cost (from the last poll, else the plan)."""
         data = self.data(config.subentry_id)
         return data.status.next_renewal_cost if data else config.plan.renewal_cost
 
     def methods(self, config: NumberConfig, first: PaymentMethod | None) -> list[PaymentMethod]:
-        """The methods to try in order: ``first`` (when given), then the number's order.
+        """Return the methods to try in order: ``first`` (when given), then the number's order.
 
         The number's order keeps only methods the provider offers; without one, the provider's.
         """
@@ -263,8 +270,11 @@ class Payments(AccountPart):
         method: PaymentMethod | None = None,
         source: str = SOURCE_ACTION,
     ) -> RenewalRecord:
-        """Renew a number once; returns the record. Raises ServiceValidationError for bad input
-        (nothing recorded or charged) and HomeAssistantError when the renewal did not succeed."""
+        """Renew a number once; returns the record.
+
+        Raises ServiceValidationError for bad input (nothing recorded or charged) and
+        HomeAssistantError when the renewal did not succeed.
+        """
         config = self.number(subentry_id)
         amount, methods = self.check_request(config, amount, method)
         if self.hass.is_stopping:
@@ -369,7 +379,7 @@ class Payments(AccountPart):
         request: RenewalRequest,
         result: RenewalResult,
     ) -> None:
-        """What the carrier answered, checked against what was asked."""
+        """Check what the carrier answered against what was asked."""
         if wrong := mismatches(request, result):
             LOGGER.warning(
                 "The carrier's answer for a renewal of %s does not match the request (%s)",
@@ -403,8 +413,10 @@ class Payments(AccountPart):
     # --- outcomes unknown --------------------------------------------------------------------
 
     async def _async_settle_attempt(self, record: RenewalRecord, attempt: Attempt) -> None:
-        """Ask the carrier about one attempt by its key; resend it with the same key while it may
-        still be travelling. Never makes a new payment."""
+        """Ask the carrier about one attempt by its key.
+
+        Resend it with the same key while it may still be travelling. Never makes a new payment.
+        """
         request = _request(record, attempt)
         try:
             found = await self.provider.async_lookup_renewal(record.line_id, attempt.key)
@@ -480,7 +492,9 @@ class Payments(AccountPart):
 
     async def async_settle(self, subentry_id: str | None = None) -> None:
         """Settle what a restart, a reload or a lost answer left open; never pays anything new.
-        A number whose lock is held is being paid or settled right now and is left alone."""
+
+        A number whose lock is held is being paid or settled right now and is left alone.
+        """
         for record in self.history.unresolved(subentry_id):
             lock = self.state.lock(record.number)
             if lock.locked() or not record.unresolved:
@@ -526,8 +540,10 @@ class Payments(AccountPart):
         )
 
     async def async_user_settles(self, renewal_id: str, *, charged: bool) -> bool:
-        """The user checked with the carrier: the unknown attempt was charged, or was not.
-        False when there is no such unresolved record any more."""
+        """Settle an unknown attempt the user checked with the carrier: charged, or not.
+
+        False when there is no such unresolved record any more.
+        """
         record = self.history.get(renewal_id)
         if record is None or not record.unresolved:
             return False

@@ -50,14 +50,16 @@ LINES_PER_TURN = 20
 
 
 def line_gone_issue(subentry_id: str) -> str:
-    """The repair issue of a number whose line the carrier no longer lists."""
+    """Return the repair issue of a number whose line the carrier no longer lists."""
     return f"{ISSUE_LINE_GONE}_{subentry_id}"
 
 
 @dataclass(frozen=True, slots=True)
 class NumberDefaults:
-    """What a new number of the account starts with (options ``new_numbers``); each number's
-    own settings, changed later in its reconfigure form, override them."""
+    """What a new number of the account starts with (options ``new_numbers``).
+
+    Each number's own settings, changed later in its reconfigure form, override them.
+    """
 
     carrier: str | None = None
     plan: Mapping[str, Any] = field(default_factory=dict)
@@ -65,6 +67,7 @@ class NumberDefaults:
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> NumberDefaults:
+        """Read the defaults from the account's options (``new_numbers``)."""
         raw = options.get(CONF_DEFAULTS) or {}
         return cls(
             carrier=raw.get(CONF_CARRIER) or None,
@@ -73,8 +76,11 @@ class NumberDefaults:
         )
 
     def number_data(self, kind: ProviderKind, line: LineSnapshot) -> dict[str, Any]:
-        """The subentry data of a line added with these defaults. The plan overrides apply to
-        the defaults' carrier; a line without one gets the carrier its provider suggests."""
+        """Return the subentry data of a line added with these defaults.
+
+        The plan overrides apply to the defaults' carrier; a line without one gets the carrier its
+        provider suggests.
+        """
         data: dict[str, Any] = {
             CONF_NUMBER: line.number,
             CONF_LINE_ID: line.line_id,
@@ -87,8 +93,10 @@ class NumberDefaults:
 
 
 def line_title(line: LineSnapshot, carrier: str) -> str:
-    """A new number's name: the carrier's name for the line, else its preset and last four
-    digits (never the whole number)."""
+    """Return a new number's name.
+
+    The carrier's name for the line, else its preset and last four digits (never the whole number).
+    """
     return (line.name or masked_title(carrier, line.number))[:64]
 
 
@@ -103,6 +111,7 @@ class LinePool:
     def __init__(
         self, hass: HomeAssistant, entry: EsimKeeperConfigEntry, coordinator: AccountCoordinator
     ) -> None:
+        """Follow the lines the account's polls list."""
         self.hass = hass
         self.entry = entry
         self.coordinator = coordinator

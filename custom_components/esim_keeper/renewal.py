@@ -72,6 +72,7 @@ class RenewalEngine(AccountPart):
         provider: Provider,
         history: PaymentHistory,
     ) -> None:
+        """Wire the account's payment parts together; nothing runs until async_start."""
         account = Account(hass, entry, coordinator, provider, history)
         super().__init__(account)
         self.payments = Payments(account)
@@ -91,8 +92,11 @@ class RenewalEngine(AccountPart):
     # --- life cycle --------------------------------------------------------------------------
 
     async def async_start(self) -> None:
-        """Become the account's live engine, follow its polls, and settle what a restart or a
-        reload left open (in the background: a carrier that does not answer delays nothing)."""
+        """Become the account's live engine, follow its polls.
+
+        And settle what a restart or a reload left open (in the background: a carrier that does not
+        answer delays nothing).
+        """
         state = payment_state(self.hass)
         state.listeners[self.entry.entry_id] = self
         self.entry.async_on_unload(self._async_stop)
@@ -134,14 +138,14 @@ class RenewalEngine(AccountPart):
 
     @callback
     def payment_finished(self, record: RenewalRecord, event_type: str) -> None:
-        """A payment reached an outcome: verify a paid renewal, and announce it."""
+        """Verify a paid renewal and announce any payment that reached an outcome."""
         if record.kind is RecordKind.RENEWAL and record.succeeded_attempt is not None:
             self.verifier.schedule(record)
         self.announce(record, event_type)
 
     @callback
     def payment_unknown(self, record: RenewalRecord) -> None:
-        """A payment's outcome is unknown: look it up again later."""
+        """Look a payment whose outcome is unknown up again later."""
         self.payments.schedule_settle(record)
 
     @callback
@@ -149,7 +153,8 @@ class RenewalEngine(AccountPart):
         """Tell entities (dispatcher) and automations (bus event) what happened to a record.
 
         The bus event's ``message`` says it in one line in Home Assistant's language, for
-        blueprints to forward (the entity's event carries it too)."""
+        blueprints to forward (the entity's event carries it too).
+        """
         config = self.coordinator.numbers.get(record.subentry_id)
         if config is None:
             return
@@ -188,7 +193,7 @@ class RenewalEngine(AccountPart):
     # --- what actions, buttons and repairs call -----------------------------------------------
 
     def number(self, subentry_id: str) -> NumberConfig:
-        """A number of this account (ServiceValidationError when it is not one)."""
+        """Return a number of this account (ServiceValidationError when it is not one)."""
         return self.payments.number(subentry_id)
 
     @callback

@@ -1,5 +1,7 @@
-"""Repair flows: turn auto-renew back on, confirm a renewal the carrier does not show yet, and
-settle a renewal whose outcome stayed unknown (the user checked with the carrier).
+"""Repair flows.
+
+Turn auto-renew back on, confirm a renewal the carrier does not show yet, and settle a renewal whose
+outcome stayed unknown (the user checked with the carrier).
 
 The "number at risk" issue needs the user to pay or use the number (its text says how) and clears
 itself when the number is safe again, so it has no flow.
@@ -120,13 +122,13 @@ class AutopayFlow(_MenuFlow):
     async def async_step_charged(
         self, user_input: dict[str, str] | None = None
     ) -> RepairsFlowResult:
-        """The carrier charged the card: record it."""
+        """Record that the carrier charged the card."""
         return await self._async_answer(charged=True)
 
     async def async_step_failed(
         self, user_input: dict[str, str] | None = None
     ) -> RepairsFlowResult:
-        """The charge failed: stop assuming."""
+        """Stop assuming: the charge failed."""
         return await self._async_answer(charged=False)
 
     async def _async_answer(self, *, charged: bool) -> RepairsFlowResult:
@@ -147,8 +149,11 @@ class AutopayFlow(_MenuFlow):
 
 
 class LineGoneFlow(_MenuFlow):
-    """The carrier stopped listing a number's line: remove the number, or keep it (the user says
-    the carrier is wrong; it is not reported again until the line comes back and goes again)."""
+    """The carrier stopped listing a number's line.
+
+    Remove the number, or keep it (the user says the carrier is wrong; it is not reported again
+    until the line comes back and goes again).
+    """
 
     MENU = ("remove", "keep")
 
@@ -187,13 +192,13 @@ class UnknownOutcomeFlow(_MenuFlow):
     async def async_step_charged(
         self, user_input: dict[str, str] | None = None
     ) -> RepairsFlowResult:
-        """The carrier shows the charge."""
+        """Settle the attempt as charged: the carrier shows the charge."""
         return await self._async_settle(charged=True)
 
     async def async_step_not_charged(
         self, user_input: dict[str, str] | None = None
     ) -> RepairsFlowResult:
-        """The carrier shows no charge."""
+        """Settle the attempt as not charged: the carrier shows no charge."""
         return await self._async_settle(charged=False)
 
     async def _async_settle(self, *, charged: bool) -> RepairsFlowResult:
@@ -209,7 +214,7 @@ class UnknownOutcomeFlow(_MenuFlow):
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """The flow of a fixable issue."""
+    """Return the flow of a fixable issue."""
     if issue_id.startswith(ISSUE_AUTO_RENEW_OFF):
         return AutoRenewFlow(data or {})
     if issue_id.startswith(ISSUE_UNKNOWN):

@@ -50,7 +50,7 @@ def _amount(money: Money | None) -> Decimal | None:
 
 
 def _state(data: NumberData) -> str | None:
-    """The line's state; the keeper's "unknown" is Home Assistant's unknown state."""
+    """Return the line's state; the keeper's "unknown" is Home Assistant's unknown state."""
     state = data.status.state
     return None if state is LineState.UNKNOWN else state.value
 
@@ -181,11 +181,13 @@ class EsimKeeperSensor(EsimKeeperEntity, SensorEntity):
 
     @property
     def native_value(self) -> SensorValue:
+        """Return the value the description reads, or None while the number was not read."""
         data = self.number_data
         return None if data is None else self.entity_description.value_fn(data)
 
     @property
     def native_unit_of_measurement(self) -> str | None:
+        """Return the unit, the number's currency for money sensors."""
         unit_fn = self.entity_description.unit_fn
         if unit_fn is None:
             return super().native_unit_of_measurement
@@ -208,6 +210,7 @@ class LastRenewalSensor(EsimKeeperEntity, SensorEntity):
     """
 
     async def async_added_to_hass(self) -> None:
+        """Follow the number's payment records once the entity is in Home Assistant."""
         await super().async_added_to_hass()
         self.async_on_remove(
             async_dispatcher_connect(
@@ -225,11 +228,13 @@ class LastRenewalSensor(EsimKeeperEntity, SensorEntity):
 
     @property
     def native_value(self) -> datetime | None:
+        """Return when the newest record was paid, or made if it was not."""
         record = self._record()
         return None if record is None else record.paid_at or record.created_at
 
     @property
     def extra_state_attributes(self) -> dict[str, str | None] | None:
+        """Return the newest record's outcome and amount."""
         record = self._record()
         if record is None:
             return None

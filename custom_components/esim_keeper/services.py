@@ -1,5 +1,7 @@
-"""Actions: renew a number, record a payment, record activity, correct a balance, read history,
-read a carrier text or e-mail (its handler lives in ingest.py).
+"""Actions.
+
+Renew a number, record a payment, record activity, correct a balance, read history, read a carrier
+text or e-mail (its handler lives in ingest.py).
 
 Registered once in ``async_setup`` (admin only); each call finds the number by its device and
 checks that its account is loaded. Bad input raises a translated ServiceValidationError before
@@ -83,7 +85,7 @@ HISTORY_SCHEMA = vol.Schema(
 
 
 def resolve_number(hass: HomeAssistant, device_id: str) -> tuple[RenewalEngine, str]:
-    """The loaded account's engine and the subentry of the number behind ``device_id``."""
+    """Return the loaded account's engine and the subentry of the number behind ``device_id``."""
     entry, subentry_id = device_number(hass, device_id)
     typed: EsimKeeperConfigEntry = entry
     return typed.runtime_data.renewals, subentry_id
@@ -99,14 +101,14 @@ def _money(value: Any, currency: str, *, allow_negative: bool = False) -> Money:
 
 
 def _amount(call: ServiceCall, config: NumberConfig) -> Money | None:
-    """The call's amount in the number's currency, if it gives one."""
+    """Return the call's amount in the number's currency, if it gives one."""
     if ATTR_AMOUNT not in call.data:
         return None
     return _money(call.data[ATTR_AMOUNT], config.currency, allow_negative=True)
 
 
 def _aware(value: datetime) -> datetime:
-    """A datetime from an action field: one without a zone is Home Assistant's local time."""
+    """Return a datetime from an action field: one without a zone is Home Assistant's local time."""
     if value.tzinfo is None:
         return value.replace(tzinfo=dt_util.get_default_time_zone())
     return value

@@ -37,13 +37,15 @@ EVENT_RENEWAL = f"{DOMAIN}_renewal"  # renewal.EVENT_RENEWAL (not imported: rene
 
 
 def statistic_id(owner_id: str, *parts: str) -> str:
-    """A valid external statistic id (lower-case slugs) for a number or an account."""
+    """Return a valid external statistic id (lower-case slugs) for a number or an account."""
     return f"{DOMAIN}:" + "_".join(slugify(p) for p in ("spend", owner_id, *parts))
 
 
 def confirmed(record: RenewalRecord) -> bool:
-    """Money that certainly moved: a charge the carrier confirmed, or a payment the user
-    recorded (also ``succeeded``)."""
+    """Money that certainly moved.
+
+    A charge the carrier confirmed, or a payment the user recorded (also ``succeeded``).
+    """
     return record.outcome is Outcome.SUCCEEDED
 
 
@@ -57,12 +59,12 @@ def _when(record: RenewalRecord) -> Spend:
 
 
 def plan_spends(records: Iterable[RenewalRecord]) -> list[Spend]:
-    """What confirmed records cost, in the plan's currency."""
+    """Return what confirmed records cost, in the plan's currency."""
     return [_when(r) for r in records if confirmed(r)]
 
 
 def paid_spends(records: Iterable[RenewalRecord]) -> list[Spend]:
-    """What the user paid, in their own currency, where a payment recorded it."""
+    """Return what the user paid, in their own currency, where a payment recorded it."""
     return [Spend(_when(r).at, r.paid) for r in records if confirmed(r) and r.paid is not None]
 
 
@@ -72,6 +74,7 @@ class SpendingStatistics:
     def __init__(
         self, hass: HomeAssistant, entry: EsimKeeperConfigEntry, history: PaymentHistory
     ) -> None:
+        """Prepare the account's spending statistics, imported from ``history``."""
         self.hass = hass
         self.entry = entry
         self.history = history

@@ -41,7 +41,10 @@ def _texts(hass: HomeAssistant, category: str) -> dict[str, str]:
 
 @callback
 def code_name(hass: HomeAssistant, table: str, code: str) -> str:
-    """The translated name of ``code`` in ``table``; the table's ``other`` text if it has none."""
+    """Return the translated name of ``code`` in ``table``.
+
+    The table's ``other`` text if it has none.
+    """
     texts = _texts(hass, "selector")
     prefix = f"component.{DOMAIN}.selector.{table}.options."
     return texts.get(prefix + code) or texts.get(prefix + OTHER) or code
@@ -55,7 +58,7 @@ def known(hass: HomeAssistant, table: str, code: str) -> bool:
 
 @callback
 def device_model(hass: HomeAssistant, kind: str, english: str) -> str:
-    """A device's model in Home Assistant's language ("我自己的记录", "HTTP 桥接").
+    """Return a device's model in Home Assistant's language ("我自己的记录", "HTTP 桥接").
 
     Home Assistant does not translate device models; the text is chosen when the device is
     created or updated (set-up, reload), in the language Home Assistant has then.
@@ -67,7 +70,7 @@ def device_model(hass: HomeAssistant, kind: str, english: str) -> str:
 
 @callback
 def carrier_name(hass: HomeAssistant, carrier: str, english: str) -> str:
-    """A carrier preset's name in Home Assistant's language ("T-Mobile 预付费")."""
+    """Return a carrier preset's name in Home Assistant's language ("T-Mobile 预付费")."""
     return _texts(hass, "selector").get(
         f"component.{DOMAIN}.selector.{CARRIER}.options.{carrier}", english
     )
@@ -75,7 +78,7 @@ def carrier_name(hass: HomeAssistant, carrier: str, english: str) -> str:
 
 @callback
 def template(hass: HomeAssistant, key: str) -> str:
-    """A ``common`` template in Home Assistant's language."""
+    """Return a ``common`` template in Home Assistant's language."""
     return _texts(hass, "common").get(f"component.{DOMAIN}.common.{key}", _DEFAULT_TEMPLATES[key])
 
 

@@ -28,7 +28,7 @@ ISSUE_UNVERIFIED = "renewal_unverified"
 
 
 def issue_id(kind: str, subentry_id: str) -> str:
-    """A number's repair issue of one kind."""
+    """Return a number's repair issue of one kind."""
     return f"{kind}_{subentry_id}"
 
 
@@ -36,6 +36,7 @@ class Verifier(AccountPart):
     """Follows one account's successful renewals until they show on their lines."""
 
     def __init__(self, account: Account, announce: Callable[[RenewalRecord, str], None]) -> None:
+        """Verify paid renewals on the line, calling ``announce`` with each outcome."""
         super().__init__(account)
         self._announce = announce
         self._timers: dict[str, list[CALLBACK_TYPE]] = {}
@@ -50,7 +51,7 @@ class Verifier(AccountPart):
 
     @callback
     def async_stop(self) -> None:
-        """The account unloads: cancel every timer, schedule none after this."""
+        """Stop on unload: cancel every timer, schedule none after this."""
         self._stopped = True
         for cancels in self._timers.values():
             for cancel in cancels:
@@ -126,7 +127,7 @@ class Verifier(AccountPart):
             )
 
     async def async_mark_verified(self, record: RenewalRecord) -> None:
-        """The payment showed on the line (or the user confirmed it did)."""
+        """Mark a payment verified: it showed on the line (or the user confirmed it did)."""
         if record.verification is Verification.VERIFIED:
             return
         record.verification = Verification.VERIFIED

@@ -40,8 +40,11 @@ async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
 
 @dataclass
 class Canned:
-    """path -> (status, body bytes, headers). Unknown paths answer 404. A route set with ``query``
-    answers only requests carrying those query parameters (and wins over the plain path)."""
+    """path -> (status, body bytes, headers).
+
+    Unknown paths answer 404. A route set with ``query`` answers only requests carrying those query
+    parameters (and wins over the plain path).
+    """
 
     base_url: str = ""
     routes: dict[str, tuple[int, bytes, dict[str, str]]] = field(default_factory=dict)

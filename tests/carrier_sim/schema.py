@@ -1,6 +1,9 @@
-"""A small JSON Schema validator for the subset docs/bridge-protocol.yaml uses (jsonschema is not
-installed): $ref, type (one or a list), properties, required, additionalProperties: false, items,
-enum, pattern, minLength, maxLength, minimum, maximum, oneOf. ``format`` is informative only."""
+"""A small JSON Schema validator for the subset docs/bridge-protocol.yaml uses.
+
+jsonschema is not installed. Supported: $ref, type (one or a list), properties, required,
+additionalProperties: false, items, enum, pattern, minLength, maxLength, minimum, maximum, oneOf.
+``format`` is informative only.
+"""
 
 from __future__ import annotations
 

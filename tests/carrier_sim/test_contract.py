@@ -33,7 +33,7 @@ def spec() -> dict[str, Any]:
 
 
 def operations(spec: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    """operationId -> (METHOD, path)."""
+    """OperationId -> (METHOD, path)."""
     found = {}
     for path, item in spec["paths"].items():
         for method, op in item.items():
@@ -79,8 +79,10 @@ def check(spec: dict[str, Any], op_id: str, status: int, body: object) -> None:
 async def test_simulator_answers_match_schemas(
     spec: dict[str, Any], sim: CarrierSim, session: aiohttp.ClientSession
 ) -> None:
-    """The answers schemathesis cannot provoke (tests/carrier_sim/test_schemathesis.py covers the
-    rest): a key reused for another body, a decline, injected 429 and 503, revoked credentials."""
+    """Check the answers schemathesis cannot provoke (test_schemathesis.py covers the rest).
+
+    A key reused for another body, a decline, injected 429 and 503, revoked credentials.
+    """
     base = sim.base_url
 
     async def call(op: str, method: str, path: str, **kw: Any) -> aiohttp.ClientResponse:

@@ -1,6 +1,8 @@
-"""Renewals in flight, over real HTTP on 127.0.0.1: the simulator records a key as pending before it
-"calls the carrier", answers 202 pending while it is in flight, commits once after the client has
-gone, and every answer matches docs/bridge-protocol.yaml.
+"""Renewals in flight, over real HTTP on 127.0.0.1.
+
+The simulator records a key as pending before it "calls the carrier", answers 202 pending while it
+is in flight, commits once after the client has gone, and every answer matches
+docs/bridge-protocol.yaml.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def spec() -> dict[str, Any]:
 
 
 def check(spec: dict[str, Any], op_id: str, status: int, body: object) -> None:
-    """The answer's status is documented for the operation and its body matches the schema."""
+    """Check the answer's status is documented for the operation and its body matches the schema."""
     path, method = PATHS[op_id]
     responses = spec["paths"][path][method]["responses"]
     assert str(status) in responses, f"{op_id}: HTTP {status} is not documented"

@@ -90,8 +90,10 @@ async def test_the_simulator_keeps_the_bridge_protocol(sim: CarrierSim, tmp_path
 
 
 async def test_schemathesis_finds_a_failing_operation(sim: CarrierSim, tmp_path: Path) -> None:
-    """The check has teeth: a simulator whose account read fails (503: documented, but a server
-    error all the same) fails the run."""
+    """The check has teeth: a simulator whose account read fails (503.
+
+    Documented, but a server error all the same) fails the run.
+    """
     sim.set_fault("bridge.getAccount", "503")
     code, output = await _schemathesis(sim, tmp_path)
     assert code != 0
@@ -115,8 +117,10 @@ def _covers(documented: set[str], allowed: str) -> bool:
 
 
 def test_allowed_answers_are_documented() -> None:
-    """Every answer the schemathesis settings accept for a schema-valid request is one the spec
-    documents for that operation: the settings cannot hide an undocumented refusal."""
+    """Check every answer the settings accept is one the spec documents for the operation.
+
+    For a schema-valid request, the schemathesis settings cannot hide an undocumented refusal.
+    """
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     config = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
     default = config["checks"]["positive_data_acceptance"]["expected-statuses"]
@@ -149,9 +153,12 @@ def test_spec_says_what_a_bridge_may_refuse() -> None:
 async def test_a_renewal_of_nothing_is_refused_by_spec_and_simulator(
     sim: CarrierSim, amount: str
 ) -> None:
-    """Issue 15, finding 12: the spec (PositiveMoney) and the simulator agree that a renewal of
-    "0" (or a negative or malformed amount) is refused: the body breaks the schema, and the
-    simulator answers 422, a documented answer whose body schemathesis validates."""
+    """Issue 15, finding 12.
+
+    The spec (PositiveMoney) and the simulator agree that a renewal of "0" (or a negative or
+    malformed amount) is refused: the body breaks the schema, and the simulator answers 422, a
+    documented answer whose body schemathesis validates.
+    """
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     body = {"amount": {"amount": amount, "currency": "USD"}, "method": "carrier_balance"}
     assert errors(spec, spec["components"]["schemas"]["RenewalCreate"], body)

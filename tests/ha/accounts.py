@@ -48,7 +48,7 @@ def _utc(text: str) -> datetime:
 
 @asynccontextmanager
 async def running_sim() -> AsyncIterator[CarrierSim]:
-    """The simulator on loopback with two lines in known situations (needs ``socket_enabled``).
+    """Yield the simulator on loopback, two lines in known situations (needs ``socket_enabled``).
 
     line-1 "Tello": $2.00, plan expires in 4 days: the $5 renewal is not covered.
     line-2 "Work": $20.00, plan expires in 24 days, last used 56 days ago.
@@ -76,7 +76,7 @@ async def running_sim() -> AsyncIterator[CarrierSim]:
 
 
 def bridge_account(sim: CarrierSim, *numbers: ConfigSubentryDataWithId) -> MockConfigEntry:
-    """An HTTP bridge account on the simulator with the given number subentries."""
+    """Return an HTTP bridge account on the simulator with the given number subentries."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Bridge",
@@ -92,7 +92,10 @@ def bridge_account(sim: CarrierSim, *numbers: ConfigSubentryDataWithId) -> MockC
 
 
 def bridge_entry(sim: CarrierSim) -> MockConfigEntry:
-    """An HTTP bridge account with both simulator lines: Tello, and "Work" with an activity rule."""
+    """Return an HTTP bridge account with both simulator lines.
+
+    Tello, and "Work" with an activity rule.
+    """
     return bridge_account(
         sim,
         number_subentry("line-1", TELLO_NUMBER, "Tello", "tello"),
@@ -107,7 +110,7 @@ def bridge_entry(sim: CarrierSim) -> MockConfigEntry:
 
 
 def twilio_entry(sim: CarrierSim) -> MockConfigEntry:
-    """A Twilio account with one of its numbers added."""
+    """Return a Twilio account with one of its numbers added."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Twilio",
@@ -124,7 +127,7 @@ def twilio_entry(sim: CarrierSim) -> MockConfigEntry:
 
 
 def manual_entry() -> MockConfigEntry:
-    """A Manual account: an Ultra number whose balance the user read six days ago."""
+    """Return a Manual account: an Ultra number whose balance the user read six days ago."""
     return manual_account(
         (
             "+12025550199",
@@ -145,7 +148,7 @@ async def setup_account(hass: HomeAssistant, entry: MockConfigEntry) -> MockConf
 def manual_ledger(
     balance: str, expiry: str, activity: str | None = None, read_at: str = NOW
 ) -> dict[str, object]:
-    """A Manual number's stored record (the subentry's "ledger")."""
+    """Return a Manual number's stored record (the subentry's "ledger")."""
     return {
         "balance": balance,
         "read_at": read_at,
@@ -156,7 +159,7 @@ def manual_ledger(
 
 
 def manual_account(*numbers: tuple[str, str, str, dict[str, object]]) -> MockConfigEntry:
-    """A Manual records account; each number is (E.164, name, carrier preset, ledger)."""
+    """Return a Manual records account; each number is (E.164, name, carrier preset, ledger)."""
     subentries = []
     for number, name, carrier, ledger in numbers:
         subentry = number_subentry(number, number, name, carrier)

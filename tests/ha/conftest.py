@@ -34,22 +34,26 @@ NOW = "2026-11-26T09:00:00+00:00"
 
 @pytest.fixture(autouse=True)
 def private_config_dir(hass: HomeAssistant, tmp_path: Any) -> None:
-    """Each test's own config dir: set-up installs blueprints and sentences there, not into the
-    harness's shared testing_config."""
+    """Each test's own config dir.
+
+    Set-up installs blueprints and sentences there, not into the harness's shared testing_config.
+    """
     hass.config.config_dir = str(tmp_path)
 
 
 @pytest.fixture(autouse=True)
 def frozen_now(freezer: Any) -> Any:
-    """A fixed clock, so dates in states and snapshots are stable."""
+    """Return a fixed clock, so dates in states and snapshots are stable."""
     freezer.move_to(NOW)
     return freezer
 
 
 @pytest.fixture
 def entity_registry_enabled_by_default() -> Generator[None]:
-    """Create entities that are disabled by default as enabled (core has this fixture; the
-    custom-component harness does not)."""
+    """Create entities that are disabled by default as enabled (core has this fixture.
+
+    The custom-component harness does not).
+    """
     with patch(
         "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
         return_value=True,
@@ -60,7 +64,7 @@ def entity_registry_enabled_by_default() -> Generator[None]:
 def number_subentry(
     line_id: str, number: str, title: str, carrier: str, plan: dict[str, Any] | None = None
 ) -> ConfigSubentryDataWithId:
-    """The subentry the "Add number" flow stores for one number (with a stable id for snapshots)."""
+    """Return the subentry "Add number" stores for one number (a stable id for snapshots)."""
     return ConfigSubentryDataWithId(
         subentry_id=f"sub-{number[-4:]}",
         data={
@@ -77,7 +81,7 @@ def number_subentry(
 
 @pytest.fixture
 def demo_entry() -> MockConfigEntry:
-    """A demo account with two of its numbers added."""
+    """Return a demo account with two of its numbers added."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Demo carrier",
@@ -92,7 +96,7 @@ def demo_entry() -> MockConfigEntry:
 
 
 def demo_entry_with(*numbers: tuple[str, str, str, str]) -> MockConfigEntry:
-    """A demo account with these numbers (line id, number, title, carrier) added."""
+    """Return a demo account with these numbers (line id, number, title, carrier) added."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Demo carrier",
@@ -105,7 +109,7 @@ def demo_entry_with(*numbers: tuple[str, str, str, str]) -> MockConfigEntry:
 def entity_keys(
     entity_registry: er.EntityRegistry, entry: MockConfigEntry, subentry: str
 ) -> set[str]:
-    """The description keys of a number's registered entities."""
+    """Return the description keys of a number's registered entities."""
     return {
         e.unique_id.removeprefix(f"{subentry}_")
         for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)

@@ -128,8 +128,11 @@ def notify_calls(hass: HomeAssistant) -> list[ServiceCall]:
 
 
 def _phone(hass: HomeAssistant, name: str, maker: str) -> tuple[str, list[ServiceCall]]:
-    """A phone with the Home Assistant app: its device, and the notify action mobile_app gives
-    it (notify.mobile_app_<registered name>), mocked to record what it was sent."""
+    """Register a phone with the Home Assistant app: its device and notify action.
+
+    The action is the one mobile_app gives it (notify.mobile_app_<registered name>), mocked to
+    record what it was sent.
+    """
     entry = MockConfigEntry(domain="mobile_app", title=name)
     entry.add_to_hass(hass)
     device = dr.async_get(hass).async_get_or_create(
@@ -143,8 +146,11 @@ def _phone(hass: HomeAssistant, name: str, maker: str) -> tuple[str, list[Servic
 
 
 async def _press(hass: HomeAssistant, action: str, *, answer_awaited: bool = False) -> None:
-    """Press a notification button. ``answer_awaited``: the run then waits for a second press,
-    so do not wait for it to finish (it would not until the question times out)."""
+    """Press a notification button.
+
+    ``answer_awaited``: the run then waits for a second press, so do not wait for it to finish (it
+    would not until the question times out).
+    """
     hass.bus.async_fire("mobile_app_notification_action", {"action": action})
     if not answer_awaited:
         await hass.async_block_till_done()
@@ -344,8 +350,11 @@ async def test_iphone_buttons_act_after_unlock_and_say_how_it_went(
 async def test_android_asks_again_before_recording_a_payment(
     hass: HomeAssistant, numbers: MockConfigEntry, freezer: Any
 ) -> None:
-    """Android buttons act without unlocking: "I paid" only sends a second notification, hidden
-    on the lock screen; its "Yes" records, once; "Cancel" or no answer records nothing."""
+    """Android buttons act without unlocking: "I paid" only asks a second question.
+
+    The question is hidden on the lock screen; its "Yes" records, once; "Cancel" or no answer
+    records nothing.
+    """
     pixel, calls = _phone(hass, "Pixel 9", "Google")
     hass.data["notify_calls"] = calls
     await hass.config.async_update(language="zh-Hans")
@@ -510,8 +519,11 @@ async def test_renew_button_says_renewed_or_why_not_in_home_assistants_language(
     declined: str,
     renewed: str,
 ) -> None:
-    """The confirmation after "Renew now" is eSIM Keeper's own line (the renewal event's
-    message): decline reasons and payment methods as words, in Home Assistant's language."""
+    """The confirmation after "Renew now" is eSIM Keeper's own line.
+
+    That is the renewal event's message: decline reasons and payment methods as words, in Home
+    Assistant's language.
+    """
     await hass.config.async_update(language=language)
     hass.config.config_dir = str(tmp_path)
     await async_install_shipped_files(hass)

@@ -1,5 +1,8 @@
-"""Config flows: every account kind with its first number, errors, duplicates, reauth,
-reconfigure, options, and the "Add number" / number settings subentry flows."""
+"""Config flows.
+
+Every account kind with its first number, errors, duplicates, reauth, reconfigure, options, and the
+"Add number" / number settings subentry flows.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ MANUAL_NUMBER = {
 
 @pytest.fixture
 async def carrier(socket_enabled: None) -> AsyncIterator[CarrierSim]:
-    """The carrier simulator on 127.0.0.1, three lines."""
+    """Yield the carrier simulator on 127.0.0.1, three lines."""
     sim = CarrierSim(lines=3, seed=7)
     await sim.start("127.0.0.1", 0)
     yield sim
@@ -426,9 +429,11 @@ async def test_reconfigure_bridge_address(hass: HomeAssistant, carrier: CarrierS
 async def test_plain_http_needs_the_opt_in_and_raises_an_issue(
     hass: HomeAssistant, carrier: CarrierSim, issue_registry: ir.IssueRegistry
 ) -> None:
-    """A public http:// address is refused unless "allow unencrypted http://" is ticked; then
-    the account is set up and a repair issue says the token crosses the network in clear text.
-    Reconfiguring to a local (or https://) address, the issue goes."""
+    """A public http:// address is refused unless "allow unencrypted http://" is ticked.
+
+    Then the account is set up and a repair issue says the token crosses the network in clear text.
+    Reconfiguring to a local (or https://) address, the issue goes.
+    """
     public = "http://bridge.example.net:8600"
     flow_id = (await _menu(hass, "http_bridge"))["flow_id"]
     typed = {"url": public, "token": DEFAULT_BRIDGE_TOKEN}
@@ -472,8 +477,10 @@ async def test_plain_http_needs_the_opt_in_and_raises_an_issue(
 
 
 def _redirected(public: str, local: str) -> Any:
-    """HttpBridgeProvider as created for ``public``, but talking to ``local`` (the simulator):
-    the insecure-address check still sees the public address."""
+    """HttpBridgeProvider as created for ``public``, but talking to ``local`` (the simulator).
+
+    The insecure-address check still sees the public address.
+    """
     from custom_components.esim_keeper.keeper.providers.http_bridge import HttpBridgeProvider
 
     def build(session: Any, url: str, token: str, **kw: Any) -> HttpBridgeProvider:

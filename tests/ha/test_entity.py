@@ -1,5 +1,7 @@
-"""The base entity of a number (entity.py): which entities a number has, and state writes only
-when what an entity shows changed."""
+"""The base entity of a number (entity.py).
+
+Which entities a number has, and state writes only when what an entity shows changed.
+"""
 
 from __future__ import annotations
 
@@ -45,8 +47,11 @@ async def test_entities_a_number_no_longer_has_leave_the_registry(
 
 
 class WriteCounter:
-    """Counts state writes per entity: state_changed, and state_reported for writes that change
-    nothing (Home Assistant fires no state_changed for those)."""
+    """Counts state writes per entity.
+
+    State_changed, and state_reported for writes that change nothing (Home Assistant fires no
+    state_changed for those).
+    """
 
     def __init__(self, hass: HomeAssistant) -> None:
         self.writes: Counter[str] = Counter()
@@ -74,7 +79,7 @@ async def _poll(hass: HomeAssistant, freezer: Any) -> None:
 def entity_ids_of(
     hass: HomeAssistant, entry: MockConfigEntry, subentry_id: str | None = None
 ) -> set[str]:
-    """The enabled entities of an account, or of one of its numbers."""
+    """Return the enabled entities of an account, or of one of its numbers."""
     return {
         e.entity_id
         for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)

@@ -1,5 +1,7 @@
-"""Home Assistant enables at most 10,000 entities per config entry; a reseller keeps 1,000
-numbers on one bridge account. The entities enabled by default must fit that."""
+"""Home Assistant enables at most 10,000 entities per config entry.
+
+A reseller keeps 1,000 numbers on one bridge account. The entities enabled by default must fit that.
+"""
 
 from __future__ import annotations
 

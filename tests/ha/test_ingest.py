@@ -1,6 +1,8 @@
-"""Carrier texts and e-mails in, end to end through Home Assistant's real bus: the action, the
-IMAP and Netgear LTE events an account listens to, and the two blueprints (a companion-app
-notification sensor, IMAP). Message → facts → record → entities, or nothing and a repair.
+"""Carrier texts and e-mails in, end to end through Home Assistant's real bus.
+
+The action, the IMAP and Netgear LTE events an account listens to, and the two blueprints (a
+companion-app notification sensor, IMAP). Message → facts → record → entities, or nothing and a
+repair.
 
 Texts never hold a full number: the secrets guard scans every event, including the test's own.
 """
@@ -104,7 +106,7 @@ def state(hass: HomeAssistant, entity_id: str) -> str:
 
 
 def issues(hass: HomeAssistant) -> set[str]:
-    """The repairs messages raised (not the numbers' own deadlines)."""
+    """Return the repairs messages raised (not the numbers' own deadlines)."""
     return {i for d, i in ir.async_get(hass).issues if d == DOMAIN and i.startswith("message_")}
 
 
@@ -393,8 +395,10 @@ async def test_the_action_without_a_time_means_now(hass: HomeAssistant) -> None:
 def imap_event(
     text: str, sender: str, subject: str, date: datetime, uid: str = "7"
 ) -> dict[str, Any]:
-    """The data the IMAP integration fires (homeassistant/components/imap/coordinator.py) with
-    "text" enabled in its message data."""
+    """Return the data the IMAP integration fires with "text" enabled in its message data.
+
+    See homeassistant/components/imap/coordinator.py.
+    """
     return {
         "entry_id": "imap-entry",
         "server": "imap.example.com",

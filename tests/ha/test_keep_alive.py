@@ -1,6 +1,9 @@
-"""Keep-alive messages out: a real notify entity and a real notify action send from the number
-when its activity deadline is near; activity is recorded only when the send succeeded, once per
-deadline; a failed send raises a repair."""
+"""Keep-alive messages out.
+
+A real notify entity and a real notify action send from the number when its activity deadline is
+near; activity is recorded only when the send succeeded, once per deadline; a failed send raises a
+repair.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Keep every line an account lists: lines that appear become numbers with the account's
-defaults, lines that disappear raise a repair that removes or keeps them, across polls."""
+"""Keep every line an account lists.
+
+Lines that appear become numbers with the account's defaults, lines that disappear raise a repair
+that removes or keeps them, across polls.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The renewal engine against the real carrier simulator: every test asserts the carrier's own
-charge count, so "charged once" means what the carrier says."""
+"""The renewal engine against the real carrier simulator.
+
+Every test asserts the carrier's own charge count, so "charged once" means what the carrier says.
+"""
 
 from __future__ import annotations
 
@@ -68,7 +70,10 @@ async def sim(socket_enabled: None) -> AsyncIterator[CarrierSim]:
 def bridge_entry(
     sim: CarrierSim, plan: dict[str, Any] | None = None, **settings: Any
 ) -> MockConfigEntry:
-    """A bridge account with line-1; renewal settings default to carrier balance, then card."""
+    """Return a bridge account with line-1.
+
+    Renewal settings default to carrier balance, then card.
+    """
     subentry = number_subentry("line-1", sim.state.lines["line-1"].number, "Tello", "tello", plan)
     renewal_settings = {"payment_methods": ["carrier_balance", "card"], "spend_cap": "50"}
     subentry["data"] = {**subentry["data"], CONF_RENEWAL: renewal_settings | settings}
@@ -184,8 +189,11 @@ async def test_timeout_with_charge_committed_is_found_by_lookup(
 async def test_lost_answer_not_seen_is_sent_again_with_its_key(
     hass: HomeAssistant, sim: CarrierSim
 ) -> None:
-    """The answer was lost and the carrier does not know the key (yet): a 404 proves nothing while
-    the request may still arrive, so the same request goes again with the same key."""
+    """The answer was lost and the carrier does not know the key (yet).
+
+    A 404 proves nothing while the request may still arrive, so the same request goes again with the
+    same key.
+    """
     await setup_entry(hass, bridge_entry(sim))
     sim.set_fault("bridge.createRenewal", "drop*1")
     record = await renew(hass, sim)
@@ -247,7 +255,7 @@ async def test_two_concurrent_presses_charge_once(hass: HomeAssistant, sim: Carr
 
 
 def _pending_store(key: str, amount: str = "5.00") -> dict[str, Any]:
-    """What the history held when Home Assistant stopped during the provider call."""
+    """Return what the history held when Home Assistant stopped during the provider call."""
     return {
         "version": 1,
         "minor_version": 1,
@@ -312,8 +320,11 @@ async def test_restart_in_the_middle_committed(
 async def test_restart_in_the_middle_never_sent_long_ago(
     hass: HomeAssistant, sim: CarrierSim, hass_storage: dict[str, Any], freezer: Any
 ) -> None:
-    """HA stopped before the payment left, and stayed down: long after it was written, the
-    carrier still does not know the key, so it never received it. Nothing is paid."""
+    """HA stopped before the payment left, and stayed down.
+
+    Long after it was written, the carrier still does not know the key, so it never received it.
+    Nothing is paid.
+    """
     hass_storage[f"{DOMAIN}.renewals.bridge-entry"] = _pending_store("ek-never")
     freezer.tick(payments.SETTLE_GRACE)
     await setup_entry(hass, bridge_entry(sim))
@@ -333,8 +344,11 @@ async def test_restart_in_the_middle_never_sent_long_ago(
 async def test_restart_in_the_middle_just_now_sends_the_same_key(
     hass: HomeAssistant, sim: CarrierSim, hass_storage: dict[str, Any]
 ) -> None:
-    """HA stopped during the call a moment ago: the request may still be on its way, so it is
-    sent again with its key. The carrier charges that key once, whichever copy arrives."""
+    """HA stopped during the call a moment ago.
+
+    The request may still be on its way, so it is sent again with its key. The carrier charges that
+    key once, whichever copy arrives.
+    """
     hass_storage[f"{DOMAIN}.renewals.bridge-entry"] = _pending_store("ek-maybe")
     await setup_entry(hass, bridge_entry(sim))
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -445,8 +459,10 @@ async def test_auto_renew_respects_the_cap(hass: HomeAssistant, sim: CarrierSim)
 
 
 async def test_event_message_never_shows_a_code(hass: HomeAssistant, sim: CarrierSim) -> None:
-    """The renewal event's one-line ``message``: a decline reason we have no word for reads as
-    "declined", never as the carrier's code."""
+    """The renewal event's one-line ``message`` never shows a carrier's code.
+
+    A decline reason we have no word for reads as "declined".
+    """
     sim.state.lines["line-1"].decline_reason = "velocity_rule_7"
     await setup_entry(hass, bridge_entry(sim))
     events = async_capture_events(hass, EVENT_RENEWAL)

@@ -1,5 +1,7 @@
-"""Sensor entities of numbers (their registry entries and states are snapshotted per account kind
-in test_entities_providers.py)."""
+"""Sensor entities of numbers.
+
+Their registry entries and states are snapshotted per account kind in test_entities_providers.py.
+"""
 
 from __future__ import annotations
 

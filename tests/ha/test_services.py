@@ -33,7 +33,7 @@ async def sim(socket_enabled: None) -> AsyncIterator[CarrierSim]:
 
 
 def manual_entry(carrier: str = "ultra_paygo") -> MockConfigEntry:
-    """An Ultra number read six days ago, expiring in twelve days."""
+    """Return an Ultra number read six days ago, expiring in twelve days."""
     ledger = Ledger(
         balance=Money(Decimal("10.00"), "USD"),
         read_at=NOW_DT - timedelta(days=6),
@@ -264,9 +264,11 @@ async def test_renewal_errors_not_charged(hass: HomeAssistant, sim: CarrierSim) 
 async def test_i_used_this_number_where_the_carrier_cannot_tell(
     hass: HomeAssistant, sim: CarrierSim
 ) -> None:
-    """A number whose provider does not report activity (here: a bridge that says so) and whose
-    carrier reclaims unused numbers: "I used this number" (button or action) restarts its
-    activity clock, kept in its settings across a restart. Issue 15."""
+    """A number whose provider does not report activity (here.
+
+    A bridge that says so) and whose carrier reclaims unused numbers: "I used this number" (button
+    or action) restarts its activity clock, kept in its settings across a restart. Issue 15.
+    """
     from homeassistant.helpers import entity_registry as er
 
     from custom_components.esim_keeper.const import CONF_USER_ACTIVITY

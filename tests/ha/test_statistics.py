@@ -1,5 +1,8 @@
-"""Long-term statistics: the balance sensor's, read back from the recorder; and spending as
-external statistics, equal to the history and never counted twice across reloads or restarts."""
+"""Long-term statistics: the balance sensor's, read back from the recorder.
+
+And spending as external statistics, equal to the history and never counted twice across reloads or
+restarts.
+"""
 
 from __future__ import annotations
 
@@ -41,8 +44,10 @@ NOW_DT = datetime.fromisoformat(NOW)
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
-    """The recorder's database must be prepared before ``hass`` exists: this autouse fixture
-    (it overrides the shared one) runs first and asks for it."""
+    """Prepare the recorder's database before ``hass`` exists.
+
+    This autouse fixture (it overrides the shared one) runs first and asks for it.
+    """
 
 
 SUB = "sub-0199"

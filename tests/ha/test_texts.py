@@ -1,5 +1,7 @@
-"""No raw code reaches a user: every message, repair issue and exception, rendered in Chinese with
-the placeholder values the code passes, reads as words.
+"""No raw code reaches a user.
+
+Every message, repair issue and exception, rendered in Chinese with the placeholder values the code
+passes, reads as words.
 
 Codes (payment methods, attempt statuses, decline and failure reasons, input problems) go through
 custom_components/esim_keeper/texts.py, which names them from the translation tables. The test
@@ -175,7 +177,7 @@ async def test_english_uses_english_punctuation(hass: HomeAssistant) -> None:
 
 
 def _codes_in_bulk() -> set[str]:
-    """The problem codes keeper/bulk.py writes into row errors."""
+    """Return the problem codes keeper/bulk.py writes into row errors."""
     tree = ast.parse((PKG / "keeper" / "bulk.py").read_text(encoding="utf-8"))
     return {
         node.args[-1].value

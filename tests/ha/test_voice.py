@@ -1,6 +1,8 @@
-"""Voice (issues 7 and 18): Assist answers a number's balance, keep-alive deadline, plan expiry and
-spending this year, which numbers need attention, and records "I used Ultra today", in English and
-Chinese, through Home Assistant's own conversation agent and the sentences we install.
+"""Voice (issues 7 and 18).
+
+Assist answers a number's balance, keep-alive deadline, plan expiry and spending this year, which
+numbers need attention, and records "I used Ultra today", in English and Chinese, through Home
+Assistant's own conversation agent and the sentences we install.
 
 Two Manual numbers, in Shanghai, on Thursday 26 November 2026 at 08:00:
 - "Ultra" (Ultra PayGo, grace 30 days): 10.00 USD, plan expiry 2026-12-08 00:00 Los Angeles, so the
@@ -267,8 +269,11 @@ async def test_through_the_http_api(
 
 
 async def test_built_in_agent_without_our_sentences(hass: HomeAssistant, tmp_path: Path) -> None:
-    """Why we ship intents: HassGetState reads the deadline back as an ISO timestamp and knows
-    the balance only by the entity's exact name, in the language the entities were named in."""
+    """Why we ship intents.
+
+    HassGetState reads the deadline back as an ISO timestamp and knows the balance only by the
+    entity's exact name, in the language the entities were named in.
+    """
     await _start(hass, tmp_path, "en")
     for path in (tmp_path / "custom_sentences").rglob("*.yaml"):
         path.unlink()
@@ -342,8 +347,10 @@ async def test_an_edited_sentence_file_is_the_one_used(hass: HomeAssistant, tmp_
 async def test_a_copy_edited_before_answers_moved_to_the_file_still_answers(
     hass: HomeAssistant, tmp_path: Path
 ) -> None:
-    """A user's copy from an older version has sentences but no response templates: the agent
-    would answer with silence, so the templates we ship speak instead."""
+    """A user's copy from an older version has sentences but no response templates.
+
+    The agent would answer with silence, so the templates we ship speak instead.
+    """
     target = tmp_path / "custom_sentences" / "en" / "esim_keeper.yaml"
     target.parent.mkdir(parents=True)
     text = (SENTENCES / "en" / "esim_keeper.yaml").read_text()

@@ -1,5 +1,8 @@
-"""Keeper test figures: the message corpus test records its counts here and the terminal summary
-prints them at the end of the run (docs/development.md quotes them)."""
+"""Keeper test figures.
+
+The message corpus test records its counts here and the terminal summary prints them at the end of
+the run (docs/development.md quotes them).
+"""
 
 from __future__ import annotations
 

@@ -91,8 +91,11 @@ def test_preset_values_from_the_domain_facts() -> None:
 
 
 def test_twilio_reclaims_inactive_numbers() -> None:
-    """Issue 15, finding 6: Twilio may reclaim a number with too little traffic in a month (its
-    best practices: 3 calls or 3 SMS; its terms: 2 transmissions a calendar month)."""
+    """Issue 15, finding 6.
+
+    Twilio may reclaim a number with too little traffic in a month (its best practices: 3 calls or 3
+    SMS; its terms: 2 transmissions a calendar month).
+    """
     twilio = get_preset("twilio")
     assert twilio.activity_days == 30
     assert twilio.plan.activity_days == 30
@@ -102,8 +105,11 @@ def test_twilio_reclaims_inactive_numbers() -> None:
 
 
 def test_telnyx_grace_is_documented() -> None:
-    """Issue 15, finding 2: after a month at a negative balance Telnyx abolishes the account
-    and deletes its numbers (support article 8648864): the grace is no longer "0, undocumented"."""
+    """Issue 15, finding 2.
+
+    After a month at a negative balance Telnyx abolishes the account and deletes its numbers
+    (support article 8648864): the grace is no longer "0, undocumented".
+    """
     telnyx = get_preset("telnyx")
     assert telnyx.grace_days == 30
     assert "grace_days" not in telnyx.uncertain
@@ -112,8 +118,10 @@ def test_telnyx_grace_is_documented() -> None:
 
 
 def test_tello_90_days_is_not_a_grace() -> None:
-    """Tello's 90 days are pay-as-you-go credit expiring 3 months after purchase, not a grace
-    after the plan's expiry: the value stays, marked uncertain and explained."""
+    """Tello's 90 days are pay-as-you-go credit expiring 3 months after purchase.
+
+    Not a grace after the plan's expiry: the value stays, marked uncertain and explained.
+    """
     tello = get_preset("tello")
     assert tello.grace_days == 90
     assert "grace_days" in tello.uncertain

@@ -70,7 +70,7 @@ def _message(item: dict[str, Any]) -> Message:
 
 
 def _summary(reading: Reading, carrier: str | None) -> dict[str, str]:
-    """The reading in the corpus's terms (local dates in the carrier's timezone)."""
+    """Return the reading in the corpus's terms (local dates in the carrier's timezone)."""
     tz = ZoneInfo(PRESETS[carrier or "other"].timezone)
     got: dict[str, str] = {}
     for fact in reading.facts:

@@ -36,7 +36,7 @@ def line_status(expiry: datetime, rules: PlanRules, now: datetime) -> LineStatus
 
 
 def horizon(now: datetime, day: int, rules: PlanRules) -> datetime:
-    """The end of the next scheduled day: what a scheduled renewal covers up to."""
+    """Return the end of the next scheduled day: what a scheduled renewal covers up to."""
     _, upcoming = scheduled_instants(now, day, rules)
     return start_of_day(local_date(upcoming, rules.tz) + timedelta(days=1), rules.tz)
 

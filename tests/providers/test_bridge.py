@@ -301,8 +301,10 @@ HOSTILE_LINES = [
 async def test_hostile_line_values(
     canned: Canned, session: aiohttp.ClientSession, patch: dict[str, object]
 ) -> None:
-    """A line the bridge describes badly is skipped (only that number is unavailable); read on
-    its own (to verify a renewal) it is an InvalidResponseError."""
+    """A line the bridge describes badly is skipped (only that number is unavailable).
+
+    Read on its own (to verify a renewal) it is an InvalidResponseError.
+    """
     other = {**GOOD_LINE, "id": "z", "number": "+12025550199"}
     canned.set("/v1/lines", page({**GOOD_LINE, **patch}, other))
     data = await bridge(session, canned.base_url).async_fetch()
@@ -332,8 +334,10 @@ async def test_hostile_line_values(
 async def test_names_are_cleaned(
     canned: Canned, session: aiohttp.ClientSession, name: str | None, shown: str | None
 ) -> None:
-    """Finding 11: invisible format characters never reach a name; finding 13: a name that is
-    only a phone number is no name."""
+    """Finding 11: invisible format characters never reach a name; finding 13.
+
+    A name that is only a phone number is no name.
+    """
     canned.set("/v1/lines", page({**GOOD_LINE, "name": name}))
     data = await bridge(session, canned.base_url).async_fetch()
     assert data.lines["a"].name == shown
@@ -404,8 +408,10 @@ async def test_lines_in_total_are_capped(
 
 
 async def test_a_poll_has_a_time_limit(sim: CarrierSim, session: aiohttp.ClientSession) -> None:
-    """Finding 10: each page answers within the request timeout, but the poll as a whole is
-    limited too."""
+    """Finding 10.
+
+    Each page answers within the request timeout, but the poll as a whole is limited too.
+    """
     sim.set_fault("bridge.listLines", "latency:0.1")
     provider = bridge(session, sim.base_url, page_size=1, poll_timeout=0.25)
     with pytest.raises(ProviderConnectionError, match=r"longer than 0\.25 s"):
@@ -498,8 +504,11 @@ def test_only_the_shared_range_of_100_is_local(url: str) -> None:
 async def test_plain_http_to_the_internet_when_allowed(
     session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The explicit opt-in: with allow_http the request is really sent (here, to a session that
-    records it), bearer token and all; without it, nothing is sent."""
+    """The explicit opt-in.
+
+    With allow_http the request is really sent (here, to a session that records it), bearer token
+    and all; without it, nothing is sent.
+    """
     from custom_components.esim_keeper.keeper.providers.base import InsecureUrlError
 
     sent: list[str] = []

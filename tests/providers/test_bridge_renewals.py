@@ -1,6 +1,7 @@
-"""The HTTP bridge client and renewals whose outcome is not known yet, against the simulator over
-127.0.0.1: a timeout stays unknown, a pending key is PENDING (never "not charged"), repeating the
-same key never charges twice, and a late commit is found by the lookup.
+"""The HTTP bridge client and renewals whose outcome is not known yet.
+
+Against the simulator over 127.0.0.1: a timeout stays unknown, a pending key is PENDING (never "not
+charged"), repeating the same key never charges twice, and a late commit is found by the lookup.
 """
 
 from __future__ import annotations

@@ -61,8 +61,10 @@ async def test_fetch_projects_ledger() -> None:
 
 
 async def test_never_pays() -> None:
-    """A hand-kept line is paid at the carrier and recorded by the user: the provider itself
-    refuses to renew, and knows no renewal to look up."""
+    """A hand-kept line is paid at the carrier and recorded by the user.
+
+    The provider itself refuses to renew, and knows no renewal to look up.
+    """
     clock = Clock()
     provider = make(clock, balance="1.00", expiry_days=-2)
     before = provider.ledger("ultra")

@@ -115,8 +115,11 @@ async def test_faults(
 async def test_auto_recharge_read_is_optional(
     sim: CarrierSim, session: aiohttp.ClientSession, spec: str, error: type[ProviderError]
 ) -> None:
-    """Finding 1: whatever goes wrong with the optional auto-recharge read, the poll still
-    brings the balance and every number; auto-renew is unknown."""
+    """Finding 1.
+
+    Whatever goes wrong with the optional auto-recharge read, the poll still brings the balance and
+    every number; auto-renew is unknown.
+    """
     sim.set_fault("telnyx.autoRecharge", spec)
     data = await telnyx(session, sim.base_url).async_fetch()
     assert data.auto_recharge is None
@@ -184,8 +187,10 @@ async def test_hostile(
 async def test_one_bad_number_only(
     canned: Canned, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture, broken: object
 ) -> None:
-    """Finding 8: one odd record makes only its number unavailable, with one WARNING; an empty
-    connection_name is nothing at all."""
+    """Finding 8: one odd record makes only its number unavailable, with one WARNING.
+
+    An empty connection_name is nothing at all.
+    """
     answer(canned, {**NUMBER, "connection_name": ""}, broken)
     provider = telnyx(session, canned.base_url)
     for _ in range(2):
@@ -232,8 +237,10 @@ def vendor(canned: Canned, *pages: dict[str, object], auto: object = None) -> No
 
 async def test_contract_sdk_path_and_shapes(canned: Canned, session: aiohttp.ClientSession) -> None:
     """Finding 1: a server that serves only the SDKs' /v2/payment/auto_recharge_prefs is read.
+
     Finding 3: names come from customer_reference / tags, never from the shared connection_name;
-    available_credit is read; pages follow meta.total_pages."""
+    available_credit is read; pages follow meta.total_pages.
+    """
     first = [shapes.telnyx_number(0), shapes.telnyx_number(1, customer_reference=None)]
     second = [
         shapes.telnyx_number(2, customer_reference=None, tags=["\u200bMom\u200e", "x"]),
@@ -284,8 +291,10 @@ async def test_contract_without_total_pages(canned: Canned, session: aiohttp.Cli
 async def test_contract_statuses(
     canned: Canned, session: aiohttp.ClientSession, status: str, expected: CarrierStatus
 ) -> None:
-    """Finding 3: every status of the SDK's enum has a meaning; a number that is gone has no
-    next charge."""
+    """Finding 3: every status of the SDK's enum has a meaning.
+
+    A number that is gone has no next charge.
+    """
     vendor(canned, shapes.telnyx_page([shapes.telnyx_number(0, status=status)], 1, 1))
     line = next(iter((await telnyx(session, canned.base_url).async_fetch()).lines.values()))
     assert line.carrier_status is expected
@@ -295,8 +304,11 @@ async def test_contract_statuses(
 async def test_refused_optional_read_is_not_an_auth_failure(
     canned: Canned, session: aiohttp.ClientSession
 ) -> None:
-    """Finding 1: a 403 on the auto-recharge read alone (a key without billing rights) leaves
-    auto-renew unknown; it is not an authentication failure of the account."""
+    """Finding 1.
+
+    A 403 on the auto-recharge read alone (a key without billing rights) leaves auto-renew unknown;
+    it is not an authentication failure of the account.
+    """
     vendor(canned, shapes.telnyx_page([shapes.telnyx_number(0)], 1, 1))
     body = json.dumps(shapes.telnyx_error("10010", "Authorization failed"))
     canned.set(AUTO_RECHARGE_PATH, body, status=403)

@@ -166,8 +166,11 @@ def answer(canned: Canned, *numbers: object, next_uri: object = None, balance: o
 
 
 async def test_bill_day_drifts_and_statuses(canned: Canned, session: aiohttp.ClientSession) -> None:
-    """Finding 4: bought on 31 January, a number bills on 28 February and from then on on the
-    28th (support.twilio.com 223182908): on 15 March the next bill is 28 March, not 31 March."""
+    """Finding 4.
+
+    Bought on 31 January, a number bills on 28 February and from then on on the 28th
+    (support.twilio.com 223182908): on 15 March the next bill is 28 March, not 31 March.
+    """
     odd = {**NUMBER, "sid": "PN2", "status": "porting", "date_created": "15 Mar 2026 13:00 -0000"}
     answer(canned, NUMBER, odd, balance="-0.50")
     data = await twilio(session, canned.base_url).async_fetch()
@@ -215,8 +218,10 @@ async def test_one_bad_number_only(
     caplog: pytest.LogCaptureFixture,
     broken: object,
 ) -> None:
-    """Finding 8: one odd record makes that number unavailable (one WARNING, not one per poll);
-    the others, and the balance, are still there."""
+    """Finding 8: one odd record makes that number unavailable (one WARNING, not one per poll).
+
+    The others, and the balance, are still there.
+    """
     good = {**NUMBER, "friendly_name": ""}  # an empty name is no name, not an error
     answer(canned, good, broken)
     provider = twilio(session, canned.base_url)
@@ -286,8 +291,10 @@ def vendor(canned: Canned, balance: dict[str, object], *pages: dict[str, object]
 async def test_contract_pages_nulls_and_default_names(
     canned: Canned, session: aiohttp.ClientSession
 ) -> None:
-    """Two pages as the spec describes them; every nullable field we read is null somewhere; the
-    default friendly_name (the formatted number) is never used as a name (finding 13)."""
+    """Two pages as the spec describes them; every nullable field we read is null somewhere.
+
+    The default friendly_name (the formatted number) is never used as a name (finding 13).
+    """
     first = [shapes.twilio_number(0), shapes.twilio_number(1, friendly_name="Mom")]
     second = [shapes.twilio_number(2, friendly_name=None, status=None, capabilities=None)]
     vendor(
@@ -306,8 +313,10 @@ async def test_contract_pages_nulls_and_default_names(
 
 
 async def test_subaccount_has_no_balance(canned: Canned, session: aiohttp.ClientSession) -> None:
-    """Finding 5: a subaccount's Balance.json has null balance and currency; its numbers are
-    still listed, with an unknown balance."""
+    """Finding 5: a subaccount's Balance.json has null balance and currency.
+
+    Its numbers are still listed, with an unknown balance.
+    """
     page = shapes.twilio_page([shapes.twilio_number(0)], 0, more=False)
     vendor(canned, shapes.TWILIO_SUBACCOUNT_BALANCE, page)
     provider = twilio(session, canned.base_url, page_size=2)
@@ -331,8 +340,11 @@ async def test_subaccount_on_the_simulator(sim: CarrierSim, session: aiohttp.Cli
 async def test_error_codes_are_read(
     canned: Canned, session: aiohttp.ClientSession, status: int, code: int
 ) -> None:
-    """Finding 7: Twilio's error body is read. A wrong Account SID (404, code 20404) is a
-    credentials problem, not "unexpected HTTP 404"; the code is in the message."""
+    """Finding 7.
+
+    Twilio's error body is read. A wrong Account SID (404, code 20404) is a credentials problem, not
+    "unexpected HTTP 404"; the code is in the message.
+    """
     body = shapes.twilio_error(code, status, "The requested resource was not found")
     canned.set(f"{PREFIX}/Balance.json", json.dumps(body), status=status)
     with pytest.raises(AuthError, match=str(code)):
@@ -434,9 +446,12 @@ def activity_pages(
 async def test_contract_activity_both_directions(
     canned: Canned, session: aiohttp.ClientSession
 ) -> None:
-    """Finding 6: a number that sends or receives is active. Messages over two pages, a call;
-    records the spec allows but that are no transmission (failed, null date_sent, WhatsApp
-    addresses, a call nobody answered) change nothing; a date in the future counts as now."""
+    """Finding 6: a number that sends or receives is active.
+
+    Messages over two pages, a call; records the spec allows but that are no transmission (failed,
+    null date_sent, WhatsApp addresses, a call nobody answered) change nothing; a date in the future
+    counts as now.
+    """
     numbers = [shapes.twilio_number(i) for i in range(5)]
     vendor(canned, shapes.TWILIO_BALANCE, shapes.twilio_page(numbers, 0, more=False))
     other = "+12025550199"
@@ -488,8 +503,10 @@ async def test_contract_activity_both_directions(
 async def test_activity_read_failure_keeps_the_account(
     sim: CarrierSim, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A failed activity read leaves activity unknown for that poll with one log line; the
-    balance and the numbers are there, and the next poll reads it again."""
+    """A failed activity read leaves activity unknown for that poll with one log line.
+
+    The balance and the numbers are there, and the next poll reads it again.
+    """
     provider = twilio(session, sim.base_url)
     for fault in ("502", "malformed", "429:3", "drop"):
         sim.set_fault("twilio.calls", fault)
@@ -511,8 +528,10 @@ async def test_activity_read_failure_keeps_the_account(
 
 
 async def test_activity_cadence(sim: CarrierSim, session: aiohttp.ClientSession) -> None:
-    """Activity is read every 6 hours, not on each balance poll; a later read starts the day
-    before the last good one, and what earlier reads found is kept."""
+    """Activity is read every 6 hours, not on each balance poll.
+
+    A later read starts the day before the last good one, and what earlier reads found is kept.
+    """
     clock = Clock()
     provider = twilio(session, sim.base_url)
     provider._clock = clock
@@ -542,8 +561,10 @@ async def test_activity_cadence(sim: CarrierSim, session: aiohttp.ClientSession)
 async def test_activity_pages_are_bounded(
     canned: Canned, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A listing that points off its list, or back at a page already read, is refused (activity
-    unknown); a listing longer than the page cap is cut, keeping what it read."""
+    """A listing that points off its list, or back at a page already read.
+
+    Is refused (activity unknown); a listing longer than the page cap is cut, keeping what it read.
+    """
     from custom_components.esim_keeper.keeper.providers import twilio as module
 
     numbers = [shapes.twilio_number(0)]
@@ -571,8 +592,11 @@ async def test_activity_pages_are_bounded(
 async def test_activity_refused_is_no_credentials_problem(
     canned: Canned, session: aiohttp.ClientSession
 ) -> None:
-    """An API key that may read the balance and numbers but not the call log (Twilio: 403, code
-    20005 or 20003) leaves activity unknown; it does not make the account ask to sign in again."""
+    """An API key that may read the balance and numbers but not the call log (Twilio.
+
+    403, code 20005 or 20003) leaves activity unknown; it does not make the account ask to sign in
+    again.
+    """
     numbers = [shapes.twilio_number(0)]
     vendor(canned, shapes.TWILIO_BALANCE, shapes.twilio_page(numbers, 0, more=False))
     activity_pages(canned, [[]], [])

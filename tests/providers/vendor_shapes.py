@@ -89,7 +89,7 @@ def twilio_number(index: int, **changes: Any) -> dict[str, Any]:
 
 
 def twilio_page(numbers: list[dict[str, Any]], page: int, more: bool) -> dict[str, Any]:
-    """A list page in Twilio's envelope (PageSize 2)."""
+    """Return a list page in Twilio's envelope (PageSize 2)."""
     base = f"{TWILIO_NUMBERS_PATH}?PageSize=2"
     return {
         "incoming_phone_numbers": numbers,
@@ -172,7 +172,7 @@ def twilio_call(
 def twilio_list(
     key: str, path: str, records: list[dict[str, Any]], page: int, *, more: bool, query: str
 ) -> dict[str, Any]:
-    """A Messages/Calls page in Twilio's envelope; ``query`` as sent ("DateSent%3E=...")."""
+    """Return a Messages/Calls page in Twilio's envelope; ``query`` as sent ("DateSent%3E=...")."""
     base = f"{path}?{query}&PageSize=1000"
     return {
         key: records,

@@ -46,7 +46,7 @@ SCAN_MINUTES = 15
 
 
 def credentials(kind: str, sim: CarrierSim) -> dict[str, Any]:
-    """What a reauth form is filled with: the account's credentials."""
+    """Return what a reauth form is filled with: the account's credentials."""
     data = account_data(kind, sim)
     return {k: v for k, v in data.items() if k not in (CONF_PROVIDER, CONF_BASE_URL)}
 
@@ -72,7 +72,7 @@ def sim_entry(
     entry_id: str = "rel-entry",
     renewal: dict[str, Any] | None = None,
 ) -> MockConfigEntry:
-    """An account of ``kind`` with the simulator's line-1 added as "Keeper"."""
+    """Return an account of ``kind`` with the simulator's line-1 added as "Keeper"."""
     subentry = number_subentry(
         LINE_IDS[kind], sim.state.lines["line-1"].number, NAME, CARRIERS[kind]
     )
@@ -94,8 +94,7 @@ LOAD_TRIES = 4
 
 
 async def load(hass: HomeAssistant, entry: MockConfigEntry, *, reload: bool = False) -> None:
-    """Set the account up (or reload it), retrying as Home Assistant does when its first poll
-    failed.
+    """Set the account up (or reload it), retrying as Home Assistant does after a failed poll.
 
     Every request is cut off after FAST_TIMEOUT (80 ms): on a loaded machine even a healthy
     simulator can outlast it, and the entry then waits in SETUP_RETRY.

@@ -68,7 +68,7 @@ def fast_timeout() -> Iterator[None]:
 
 @pytest.fixture
 async def sim(socket_enabled: None, fast_timeout: None) -> AsyncIterator[CarrierSim]:
-    """The carrier simulator on loopback, two lines (line-1 +12015550100, line-2 ...0101)."""
+    """Yield the carrier simulator on loopback, two lines (line-1 +12015550100, line-2 ...0101)."""
     carrier = CarrierSim(lines=2, seed=7)
     await carrier.start("127.0.0.1", 0)
     try:

@@ -1,9 +1,11 @@
-"""Chaos renewals: seeded random sequences of renewals against the carrier simulator with faults
-injected ("commit then drop", drops, timeouts whose handler commits after the client gave up,
-"commit late" with the key pending meanwhile, 5xx, 429, declines, lookups that fail), concurrent
-presses, Renew-now buttons, auto-renew, Home Assistant restarts between steps (unload, then set up
-again from the persisted Store) or in the middle of a payment (the call is cut off), reloads in
-the middle of a payment (options, reconfigure and reauth all reload), and a full disk.
+"""Chaos renewals.
+
+Seeded random sequences of renewals against the carrier simulator with faults injected ("commit then
+drop", drops, timeouts whose handler commits after the client gave up, "commit late" with the key
+pending meanwhile, 5xx, 429, declines, lookups that fail), concurrent presses, Renew-now buttons,
+auto-renew, Home Assistant restarts between steps (unload, then set up again from the persisted
+Store) or in the middle of a payment (the call is cut off), reloads in the middle of a payment
+(options, reconfigure and reauth all reload), and a full disk.
 
 After every sequence the books must balance: the carrier's charges equal the history's successful
 attempts (key for key), no renewal is charged twice, and no history record is lost. The counts are
@@ -112,8 +114,11 @@ async def _tolerant(call: Awaitable[None]) -> str:
 
 
 async def _restart(hass: HomeAssistant, entry: MockConfigEntry, books: Books) -> None:
-    """Stop and start Home Assistant: everything comes back from the persisted Store (what a
-    process holds in memory, the payment state that outlives reloads included, is gone)."""
+    """Stop and start Home Assistant.
+
+    Everything comes back from the persisted Store (what a process holds in memory, the payment
+    state that outlives reloads included, is gone).
+    """
     books.note(_engine(entry).history)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
@@ -151,7 +156,7 @@ async def _crash(hass: HomeAssistant, entry: MockConfigEntry, books: Books, comm
 
 
 async def _reload_mid_payment(hass: HomeAssistant, entry: MockConfigEntry, books: Books) -> str:
-    """A renewal is in flight at the carrier when the account reloads (a changed option)."""
+    """Reload the account (a changed option) while a renewal is in flight at the carrier."""
     sim_fault = f"commit_late:{SLOW}*1"
     _ENTRY_SIM[0].set_fault("bridge.createRenewal", sim_fault)
     task = hass.async_create_task(_tolerant(_renew(hass)))
@@ -165,7 +170,7 @@ async def _reload_mid_payment(hass: HomeAssistant, entry: MockConfigEntry, books
 
 
 async def _disk_full(hass: HomeAssistant, sim: CarrierSim) -> None:
-    """The disk is full: a renewal is refused before anything is charged."""
+    """Fill the disk: a renewal is refused before anything is charged."""
     before = sim.state.charges_total
     with patch(
         "homeassistant.helpers.storage.Store._async_write_data",
@@ -315,9 +320,12 @@ async def test_chaos(hass: HomeAssistant, sim: CarrierSim, chunk: int) -> None:
 async def test_books_catch_an_engine_that_trusts_a_404(
     hass: HomeAssistant, sim: CarrierSim
 ) -> None:
-    """The checks above are not vacuous: an engine that takes "the carrier does not know this key"
-    as "nothing was charged" (the bug this suite guards against) is caught within a few
-    sequences, because real handlers commit after the client has gone."""
+    """The checks above are not vacuous.
+
+    An engine that takes "the carrier does not know this key" as "nothing was charged" (the bug this
+    suite guards against) is caught within a few sequences, because real handlers commit after the
+    client has gone.
+    """
     from custom_components.esim_keeper import payments
     from custom_components.esim_keeper.keeper.payments import Settlement
 

@@ -1,7 +1,9 @@
-"""Fault matrix: every HTTP provider x every simulator fault, through the real coordinator and
-entities. Under a fault the number's entities go unavailable with exactly one log line (WARNING or
-above), nothing raises out of the coordinator, Retry-After is honoured, and everything recovers
-when the fault clears; revoked credentials start a reauth flow, and finishing it recovers.
+"""Fault matrix.
+
+Every HTTP provider x every simulator fault, through the real coordinator and entities. Under a
+fault the number's entities go unavailable with exactly one log line (WARNING or above), nothing
+raises out of the coordinator, Retry-After is honoured, and everything recovers when the fault
+clears; revoked credentials start a reauth flow, and finishing it recovers.
 
 Demo's injectable failures (``DemoProvider.fail_next``) go through the same checks. Manual
 accounts have no transport: they have nothing to fail (see the last test).
@@ -136,8 +138,11 @@ async def test_fault(
 async def test_auth_revoked_mid_run(
     hass: HomeAssistant, sim: CarrierSim, caplog: pytest.LogCaptureFixture, kind: str
 ) -> None:
-    """Credentials revoked while running: unavailable, one log line, a reauth flow and no more
-    polling; entering the credentials again (once the carrier accepts them) recovers."""
+    """Credentials revoked while running.
+
+    Unavailable, one log line, a reauth flow and no more polling; entering the credentials again
+    (once the carrier accepts them) recovers.
+    """
     entry = await setup(hass, sim_entry(kind, sim))
     healthy = _state(hass)
     caplog.clear()
@@ -222,9 +227,11 @@ async def test_manual_has_nothing_to_fail(hass: HomeAssistant, freezer: Any) -> 
 async def test_one_bad_line_makes_only_its_number_unavailable(
     hass: HomeAssistant, sim: CarrierSim, caplog: pytest.LogCaptureFixture, kind: str
 ) -> None:
-    """Issue 15, finding 8: the carrier describes one number in a way we cannot read. That
-    number alone goes unavailable, with one log line over several polls; the other numbers of the
-    account stay; when the carrier fixes the record, the number comes back."""
+    """Issue 15, finding 8: the carrier describes one number in a way we cannot read.
+
+    That number alone goes unavailable, with one log line over several polls; the other numbers of
+    the account stay; when the carrier fixes the record, the number comes back.
+    """
     first = sim_entry(kind, sim)
     second = number_subentry(
         LINE_IDS_2[kind], sim.state.lines["line-2"].number, "Second", CARRIERS[kind]

@@ -1,7 +1,9 @@
-"""Hostile input: hypothesis fuzzing of config-flow fields, action fields and carrier responses
-(huge and negative numbers, "NaN", wrong types, very long strings, bodies over the size limit, odd
-unicode). Each comes back as a translated error (or a typed InvalidResponseError from a provider),
-changes nothing, and crashes nothing.
+"""Hostile input.
+
+Hypothesis fuzzing of config-flow fields, action fields and carrier responses (huge and negative
+numbers, "NaN", wrong types, very long strings, bodies over the size limit, odd unicode). Each comes
+back as a translated error (or a typed InvalidResponseError from a provider), changes nothing, and
+crashes nothing.
 
 Hypothesis drives Home Assistant from a worker thread: each example runs on the event loop with
 ``run_coroutine_threadsafe``, so shrinking works while the loop stays Home Assistant's own.
@@ -189,7 +191,7 @@ async def test_bridge_account_form_fuzz(hass: HomeAssistant, sim: CarrierSim) ->
 
 
 async def test_renew_action_fuzz(hass: HomeAssistant, sim: CarrierSim) -> None:
-    """renew with hostile amounts and methods: refused, translated, nothing recorded or charged."""
+    """Renew with hostile amounts and methods: refused, translated, nothing recorded or charged."""
     sim.state.lines["line-1"].decline_reason = "card_declined"  # a valid amount charges nothing
     entry = await setup(hass, sim_entry("http_bridge", sim))
     engine = entry.runtime_data.renewals
@@ -301,7 +303,7 @@ JSONISH = st.recursive(
 
 
 def _mutate(template: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    """The template with one to three fields replaced by hostile values (or removed)."""
+    """Return the template with one to three fields replaced by hostile values (or removed)."""
     return st.dictionaries(
         st.sampled_from(list(template)), st.one_of(JSONISH, st.just(...)), min_size=1, max_size=3
     ).map(
@@ -381,8 +383,11 @@ async def test_provider_response_fuzz(canned: Canned) -> None:
 
 @pytest.mark.parametrize("kind", ["http_bridge", "twilio", "telnyx"])
 async def test_body_over_the_size_limit(hass: HomeAssistant, sim: CarrierSim, kind: str) -> None:
-    """A carrier answer over the size limit: the poll fails as an invalid response, nothing
-    raises, and the next normal answer brings the number back."""
+    """A carrier answer over the size limit.
+
+    The poll fails as an invalid response, nothing raises, and the next normal answer brings the
+    number back.
+    """
     entry = await setup(hass, sim_entry(kind, sim))
     sim.state.lines["line-1"].name = "x" * 4096  # every answer now carries > 4 KiB
     provider = entry.runtime_data.provider

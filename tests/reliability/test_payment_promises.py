@@ -88,7 +88,10 @@ async def _late_commits(sim: CarrierSim) -> None:
 
 
 def _hand_kept(renewal: dict[str, Any] | None, *, minor_version: int = 2) -> MockConfigEntry:
-    """An Ultra number at 0.00 USD whose plan ended 25 days ago (lost in 5 days), kept by hand."""
+    """Return an Ultra number at 0.00 USD whose plan ended 25 days ago (lost in 5 days).
+
+    Kept by hand.
+    """
     now = dt_util.utcnow().replace(microsecond=0)
     subentry = number_subentry("+12025550199", "+12025550199", "Ultra", "ultra_paygo")
     subentry["data"] = {
@@ -122,9 +125,12 @@ def _hand_kept(renewal: dict[str, Any] | None, *, minor_version: int = 2) -> Moc
 async def test_a_hand_kept_number_is_never_shown_paid_by_anything_but_its_user(
     hass: HomeAssistant, minor_version: int
 ) -> None:
-    """Auto-renew, the Renew-now button and the renew action never record a payment for a
-    hand-kept number: at 0.00 USD five days before it is lost it stays in danger and says so.
-    An install from before (minor version 1) gets auto-renew switched off, with a repair."""
+    """Auto-renew.
+
+    The Renew-now button and the renew action never record a payment for a hand-kept number: at 0.00
+    USD five days before it is lost it stays in danger and says so. An install from before (minor
+    version 1) gets auto-renew switched off, with a repair.
+    """
     entry = _hand_kept(
         {"auto_renew": "days_before", "auto_renew_days": 5, "spend_cap": "50"},
         minor_version=minor_version,
@@ -174,9 +180,11 @@ async def test_a_hand_kept_number_is_never_shown_paid_by_anything_but_its_user(
 async def test_a_late_commit_is_never_reported_as_not_charged(
     hass: HomeAssistant, sim: CarrierSim
 ) -> None:
-    """The request times out, the bridge commits afterwards: the outcome is unknown, not "nothing
-    was charged". It blocks the next renewal and counts against the cap until the carrier
-    settles it; a retry never uses a new key."""
+    """The request times out, the bridge commits afterwards.
+
+    The outcome is unknown, not "nothing was charged". It blocks the next renewal and counts against
+    the cap until the carrier settles it; a retry never uses a new key.
+    """
     entry = await setup(
         hass,
         sim_entry("http_bridge", sim, renewal={"payment_methods": ["card"], "spend_cap": "50"}),
@@ -202,8 +210,11 @@ async def test_a_late_commit_is_never_reported_as_not_charged(
 async def test_a_late_commit_at_start_up_is_never_not_charged(
     hass: HomeAssistant, sim: CarrierSim
 ) -> None:
-    """Home Assistant restarts while the bridge still talks to the carrier: start-up settles
-    the attempt as unknown (pending), and the late commit then counts as the one charge."""
+    """Home Assistant restarts while the bridge still talks to the carrier.
+
+    Start-up settles the attempt as unknown (pending), and the late commit then counts as the one
+    charge.
+    """
     entry = await setup(hass, sim_entry("http_bridge", sim, renewal={"payment_methods": ["card"]}))
     sim.set_fault("bridge.createRenewal", f"commit_late:{SLOW}*1")
     assert await _refused(hass) == "renewal_outcome_unknown"
@@ -224,9 +235,12 @@ async def test_a_late_commit_at_start_up_is_never_not_charged(
 async def test_a_reload_during_a_renewal_keeps_one_record(
     hass: HomeAssistant, sim: CarrierSim, hass_storage: dict[str, Any]
 ) -> None:
-    """Options, reconfigure and reauth reload the account. A renewal in flight then records its
-    success in the one history the reloaded account uses (on disk too), the reloaded engine
-    does not mark it "not charged", and no timer of the old engine fires after the unload."""
+    """Options, reconfigure and reauth reload the account.
+
+    A renewal in flight then records its success in the one history the reloaded account uses (on
+    disk too), the reloaded engine does not mark it "not charged", and no timer of the old engine
+    fires after the unload.
+    """
     entry = await setup(hass, sim_entry("http_bridge", sim, renewal={"payment_methods": ["card"]}))
     gate, entered = asyncio.Event(), asyncio.Event()
     original = HttpBridgeProvider.async_renew
@@ -264,8 +278,11 @@ async def test_a_reload_during_a_renewal_keeps_one_record(
 async def test_a_payment_whose_record_cannot_be_written_is_never_made(
     hass: HomeAssistant, sim: CarrierSim
 ) -> None:
-    """Home Assistant's Store only logs a failed write; the write-ahead record must be on disk,
-    so a full disk refuses the payment with nothing charged and nothing kept in memory."""
+    """Home Assistant's Store only logs a failed write.
+
+    The write-ahead record must be on disk, so a full disk refuses the payment with nothing charged
+    and nothing kept in memory.
+    """
     entry = await setup(hass, sim_entry("http_bridge", sim, renewal={"payment_methods": ["card"]}))
     with patch(
         "homeassistant.helpers.storage.Store._async_write_data",
@@ -304,8 +321,10 @@ async def test_a_recorded_payment_that_cannot_be_written_changes_nothing(
 
 
 async def test_one_number_is_kept_by_one_account(hass: HomeAssistant, sim: CarrierSim) -> None:
-    """The account flow's first number refuses a number another account keeps, and payments of
-    one number share one lock and one cap, whichever account asks."""
+    """The account flow's first number refuses a number another account keeps.
+
+    And payments of one number share one lock and one cap, whichever account asks.
+    """
     await setup(hass, sim_entry("http_bridge", sim))
     # A Manual account cannot start with the same number...
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
@@ -332,8 +351,10 @@ async def test_one_number_is_kept_by_one_account(hass: HomeAssistant, sim: Carri
 async def test_one_number_one_lock_and_one_cap_across_accounts(
     hass: HomeAssistant, sim: CarrierSim
 ) -> None:
-    """Two accounts that hold the same line (stored before the flows refused it) cannot pay it
-    twice at once, and one cap counts both accounts' renewals."""
+    """Two accounts that hold the same line cannot pay it twice at once; one cap counts both.
+
+    (Such accounts were stored before the flows refused a number kept elsewhere.)
+    """
     renewal = {"payment_methods": ["card"], "spend_cap": "12"}
     first = await setup(hass, sim_entry("http_bridge", sim, renewal=renewal))
     second = sim_entry("http_bridge", sim, entry_id="rel-entry-2", renewal=renewal)
@@ -384,8 +405,11 @@ async def test_one_number_one_lock_and_one_cap_across_accounts(
 async def test_a_result_that_does_not_match_the_request_is_never_a_success(
     hass: HomeAssistant, sim: CarrierSim, field: str, value: Any
 ) -> None:
-    """An answer for another line, amount, currency or method is an unknown outcome with a
-    repair issue, never a success; the user settles it after checking with the carrier."""
+    """An answer for another line, amount.
+
+    Currency or method is an unknown outcome with a repair issue, never a success; the user settles
+    it after checking with the carrier.
+    """
     from dataclasses import replace
 
     from custom_components.esim_keeper.keeper.model import PaymentMethod
@@ -451,8 +475,10 @@ async def test_no_payment_starts_while_home_assistant_is_stopping(
 async def test_an_unknown_outcome_left_alone_asks_the_user(
     hass: HomeAssistant, sim: CarrierSim, freezer: Any
 ) -> None:
-    """A renewal that stays unknown past the grace period (the carrier never answers for the
-    key) gets a repair the user settles: the carrier charged it."""
+    """A renewal unknown past the grace period gets a repair the user settles: charged.
+
+    The carrier never answers for the key.
+    """
     entry = await setup(hass, sim_entry("http_bridge", sim, renewal={"payment_methods": ["card"]}))
     sim.set_fault("bridge.createRenewal", "commit_drop*1")
     sim.set_fault("bridge.getRenewal", "503")
@@ -474,9 +500,11 @@ async def test_an_unknown_outcome_left_alone_asks_the_user(
 async def test_carrier_autopay_is_assumed_until_the_user_says(
     hass: HomeAssistant, charged: bool
 ) -> None:
-    """A hand-kept number whose carrier charges the card every cycle: after a cycle date its
-    expiry moves on as *assumed* (never as paid), and a repair asks. "Charged" records the
-    payment; "failed" shows the expiry the number really has."""
+    """A hand-kept number whose carrier charges the card every cycle.
+
+    After a cycle date its expiry moves on as *assumed* (never as paid), and a repair asks.
+    "Charged" records the payment; "failed" shows the expiry the number really has.
+    """
     entry = _hand_kept(None)
     subentry = entry.subentries["sub-0199"]
     ledger = dict(subentry.data[CONF_LEDGER]) | {"carrier_autopay": True, "balance": "0.00"}

@@ -1,6 +1,9 @@
-"""Secrets: diagnostics of every account kind go through the session-wide secrets guard
-(tests/leak_guard.py, which already scans every log line at DEBUG, bus event and repair issue),
-and the guard is shown to catch a planted leak in each kind of text it reads."""
+"""Secrets.
+
+Diagnostics of every account kind go through the session-wide secrets guard (tests/leak_guard.py,
+which already scans every log line at DEBUG, bus event and repair issue), and the guard is shown to
+catch a planted leak in each kind of text it reads.
+"""
 
 from __future__ import annotations
 
@@ -52,8 +55,10 @@ def _entry(kind: str, sim: CarrierSim) -> MockConfigEntry:
 async def test_diagnostics_hold_no_secret(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, sim: CarrierSim, kind: str
 ) -> None:
-    """Diagnostics of each account kind, after a renewal attempt where one is possible, feed the
-    guard; a leak fails the run at its end like any other."""
+    """Diagnostics of each account kind, after a renewal attempt where one is possible.
+
+    Feed the guard; a leak fails the run at its end like any other.
+    """
     entry = await setup(hass, _entry(kind, sim))
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     text = json.dumps(diagnostics, default=str)
@@ -126,10 +131,13 @@ PRESET = {"http_bridge": "tello", "twilio": "twilio", "telnyx": "telnyx"}
 async def test_a_number_for_a_name_never_names_anything(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, sim: CarrierSim, kind: str
 ) -> None:
-    """Issue 15, finding 13: the simulator plants carrier "names" that are the number itself
-    (Twilio's default friendly_name "(201) 555-0101", a Telnyx customer_reference or a bridge
-    name of "+12015550101") on line-2. Added without a name, the number is called "Twilio ··0101":
-    the number reaches no title, device name, entity id, diagnostics or log line."""
+    """Issue 15, finding 13.
+
+    The simulator plants carrier "names" that are the number itself (Twilio's default friendly_name
+    "(201) 555-0101", a Telnyx customer_reference or a bridge name of "+12015550101") on line-2.
+    Added without a name, the number is called "Twilio ··0101": the number reaches no title, device
+    name, entity id, diagnostics or log line.
+    """
     line = sim.state.lines["line-2"]
     assert not line.named
     credentials, url_path = FLOW_KINDS[kind]
@@ -172,8 +180,11 @@ async def test_a_number_for_a_name_never_names_anything(
 
 
 async def test_bridge_address_in_clear_text_is_refused(hass: HomeAssistant) -> None:
-    """Issue 15, finding 9: an http:// bridge on the internet is refused in the form (nothing is
-    sent); https:// and local addresses go on to the live check."""
+    """Issue 15, finding 9.
+
+    An http:// bridge on the internet is refused in the form (nothing is sent); https:// and local
+    addresses go on to the live check.
+    """
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "http_bridge"}

@@ -13,6 +13,7 @@ from .state import DEFAULT_BRIDGE_TOKEN, DEFAULT_TELNYX_API_KEY, SimTokens
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Read the simulator's command line: address, port, lines, seed and credentials."""
     parser = argparse.ArgumentParser(
         prog="python -m tools.carrier_sim",
         description="Carrier simulator: HTTP bridge protocol + Twilio/Telnyx-shaped endpoints.",
@@ -42,6 +43,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 async def serve(args: argparse.Namespace) -> None:
+    """Serve the simulator until interrupted."""
     tokens = SimTokens(bridge=args.bridge_token, telnyx=args.telnyx_key)
     sim = CarrierSim(lines=args.lines, seed=args.seed, tokens=tokens, faults=args.faults)
     base_url = await sim.start(args.host, args.port)
@@ -53,6 +55,7 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """Run the simulator from the command line."""
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(parse_args(argv)))
 

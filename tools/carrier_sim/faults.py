@@ -34,6 +34,8 @@ from enum import StrEnum
 
 
 class FaultKind(StrEnum):
+    """What an injected fault does to a request."""
+
     LATENCY = "latency"
     ERROR = "error"
     RATE_LIMIT = "rate_limit"
@@ -54,6 +56,8 @@ class FaultSpecError(ValueError):
 
 @dataclass(slots=True)
 class Fault:
+    """One injected fault: its kind, its figures and how many requests it still hits."""
+
     kind: FaultKind
     seconds: float = 0.0  # latency, the Retry-After delay, or commit_late's wait
     status: int = 503
@@ -62,6 +66,7 @@ class Fault:
     spec: str = ""
 
     def to_json(self) -> dict[str, object]:
+        """Return the fault as the simulator's state endpoint shows it."""
         return {"spec": self.spec, "kind": self.kind.value, "remaining": self.remaining}
 
 

@@ -64,6 +64,7 @@ def _json(data: object, status: int = 200, headers: dict[str, str] | None = None
 
 
 def bridge_error(status: int, code: str, message: str, reason: str | None = None) -> web.Response:
+    """Return an error in the bridge protocol's shape."""
     error: dict[str, str] = {"code": code, "message": message}
     if reason is not None:
         error["reason"] = reason
@@ -78,7 +79,7 @@ _TELNYX_CODES = {401: "10009", 403: "10010", 404: "10005", 429: "10011"}
 
 
 def _error_for(route: str, status: int, message: str) -> web.Response:
-    """An error body in the shape of the route's API family."""
+    """Return an error body in the shape of the route's API family."""
     if route.startswith("twilio."):
         code = _TWILIO_CODES.get(status, 20500)
         more = f"https://www.twilio.com/docs/errors/{code}"
@@ -138,6 +139,7 @@ def _int_param(request: web.Request, name: str, default: int, low: int, high: in
 
 
 async def get_account(request: web.Request) -> web.Response:
+    """Answer GET /account: the bridge account and its balance."""
     state = request.app[STATE_KEY]
     return _json(
         {
@@ -154,6 +156,7 @@ async def get_account(request: web.Request) -> web.Response:
 
 
 async def list_lines(request: web.Request) -> web.Response:
+    """Answer GET /lines: one page of lines, with a cursor to the next."""
     state = request.app[STATE_KEY]
     limit = _int_param(request, "limit", 100, 1, 500)
     if limit is None:
@@ -184,6 +187,7 @@ def _line_or_404(request: web.Request) -> SimLine | web.Response:
 
 
 async def get_line(request: web.Request) -> web.Response:
+    """Answer GET /lines/{id}: one line."""
     line = _line_or_404(request)
     if isinstance(line, web.Response):
         return line
@@ -191,6 +195,7 @@ async def get_line(request: web.Request) -> web.Response:
 
 
 async def create_renewal(request: web.Request) -> web.Response:
+    """Answer POST /renewals: pay once per idempotency key, as the line's rules decide."""
     state = request.app[STATE_KEY]
     line = _line_or_404(request)
     if isinstance(line, web.Response):
@@ -243,6 +248,7 @@ def _renewal_answer(renewal: SimRenewal, created: bool) -> web.Response:
 
 
 async def get_renewal(request: web.Request) -> web.Response:
+    """Answer GET /renewals/{key}: the renewal made with that key."""
     state = request.app[STATE_KEY]
     renewal = state.renewals.get(request.match_info["idempotency_key"])
     if renewal is None or renewal.line_id != request.match_info["line_id"]:
@@ -254,8 +260,10 @@ async def get_renewal(request: web.Request) -> web.Response:
 
 
 async def twilio_balance(request: web.Request) -> web.Response:
-    """Balance.json; a subaccount's has null balance and currency (twilio-oai: "child accounts do
-    not contain balance information")."""
+    """Balance.json; a subaccount's has null balance and currency (twilio-oai.
+
+    "child accounts do not contain balance information").
+    """
     state = request.app[STATE_KEY]
     subaccount = state.twilio_subaccount
     return _json(
@@ -268,6 +276,7 @@ async def twilio_balance(request: web.Request) -> web.Response:
 
 
 async def twilio_numbers(request: web.Request) -> web.Response:
+    """Answer Twilio's IncomingPhoneNumbers.json: one page of numbers."""
     state = request.app[STATE_KEY]
     size = _int_param(request, "PageSize", 50, 1, 1000)
     page = _int_param(request, "Page", 0, 0, 10**6)
@@ -304,7 +313,7 @@ async def twilio_numbers(request: web.Request) -> web.Response:
 
 
 def _twilio_since(request: web.Request, name: str) -> datetime | web.Response | None:
-    """A "DateSent>" / "StartTime>" filter: a GMT day ("YYYY-MM-DD"), on or after it."""
+    """Return a "DateSent>" / "StartTime>" filter: a GMT day ("YYYY-MM-DD"), on or after it."""
     raw = request.query.get(name)
     if raw is None:
         return None
@@ -315,9 +324,12 @@ def _twilio_since(request: web.Request, name: str) -> datetime | web.Response | 
 
 
 async def _twilio_activity(request: web.Request, key: str) -> web.Response:
-    """Messages.json / Calls.json (twilio-oai): each line's last activity as one record, newest
-    first; odd lines texted (an outbound message from the number), even lines were called (an
-    inbound call to it). Filters: the day filter, PageSize and Page, as Twilio pages them."""
+    """Messages.json / Calls.json (twilio-oai).
+
+    Each line's last activity as one record, newest first; odd lines texted (an outbound message
+    from the number), even lines were called (an inbound call to it). Filters: the day filter,
+    PageSize and Page, as Twilio pages them.
+    """
     state = request.app[STATE_KEY]
     size = _int_param(request, "PageSize", 50, 1, 1000)
     page = _int_param(request, "Page", 0, 0, 10**6)
@@ -371,10 +383,12 @@ async def _twilio_activity(request: web.Request, key: str) -> web.Response:
 
 
 async def twilio_messages(request: web.Request) -> web.Response:
+    """Answer Twilio's Messages.json."""
     return await _twilio_activity(request, "messages")
 
 
 async def twilio_calls(request: web.Request) -> web.Response:
+    """Answer Twilio's Calls.json."""
     return await _twilio_activity(request, "calls")
 
 
@@ -382,6 +396,7 @@ async def twilio_calls(request: web.Request) -> web.Response:
 
 
 async def telnyx_balance(request: web.Request) -> web.Response:
+    """Answer Telnyx's GET /balance."""
     state = request.app[STATE_KEY]
     return _json(
         {
@@ -401,13 +416,14 @@ _TELNYX_STATUS = {"deleted": "deleted", "suspended": "emergency-only"}
 
 
 def _twilio_format(number: str) -> str:
-    """ "+12015550100" as Twilio's default friendly name "(201) 555-0100"."""
+    """Format "+12015550100" as Twilio's default friendly name "(201) 555-0100"."""
     if number.startswith("+1") and len(number) == 12:
         return f"({number[2:5]}) {number[5:8]}-{number[8:]}"
     return number
 
 
 async def telnyx_numbers(request: web.Request) -> web.Response:
+    """Answer Telnyx's GET /phone_numbers: one page of numbers."""
     state = request.app[STATE_KEY]
     number = _int_param(request, "page[number]", 1, 1, 10**6)
     size = _int_param(request, "page[size]", 20, 1, 250)
@@ -442,6 +458,7 @@ async def telnyx_numbers(request: web.Request) -> web.Response:
 
 
 async def telnyx_auto_recharge(request: web.Request) -> web.Response:
+    """Answer Telnyx's auto-recharge preferences."""
     state = request.app[STATE_KEY]
     return _json(
         {
@@ -586,6 +603,7 @@ async def _body(request: web.Request) -> dict[str, object]:
 
 
 async def sim_state(request: web.Request) -> web.Response:
+    """Answer GET /_sim/state: the whole simulator state, for tests."""
     return _json(request.app[STATE_KEY].to_json())
 
 
@@ -664,8 +682,11 @@ async def sim_line(request: web.Request) -> web.Response:
 
 
 async def sim_account(request: web.Request) -> web.Response:
-    """Body: any of balance (the Twilio/Telnyx account balance), auto_recharge (bool),
-    twilio_subaccount (bool: Balance.json answers with null balance and currency)."""
+    """Body.
+
+    Any of balance (the Twilio/Telnyx account balance), auto_recharge (bool), twilio_subaccount
+    (bool: Balance.json answers with null balance and currency).
+    """
     state = request.app[STATE_KEY]
     body = await _body(request)
     if "balance" in body:
@@ -694,7 +715,7 @@ async def sim_auth(request: web.Request) -> web.Response:
 
 
 def build_app(state: SimState, clock: Clock | None = None) -> web.Application:
-    """The simulator as an aiohttp application over ``state``."""
+    """Return the simulator as an aiohttp application over ``state``."""
     app = web.Application(middlewares=[_carrier_middleware])
     app[STATE_KEY] = state
     app[CLOCK_KEY] = clock or (lambda: datetime.now(UTC))
@@ -743,6 +764,7 @@ class CarrierSim:
         faults: dict[str, Fault] | None = None,
         clock: Clock | None = None,
     ) -> None:
+        """Prepare a simulator with ``lines`` generated lines; it listens once started."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self.state = SimState.generate(lines, seed, self._clock(), tokens)
         self.state.faults.update(faults or {})
@@ -770,9 +792,12 @@ class CarrierSim:
         return self.base_url
 
     async def stop(self) -> None:
-        """Stop serving. Handlers still running (a connected client's, or one whose client hung
-        up, such as a commit_late renewal) get SHUTDOWN_TIMEOUT seconds to finish, then are
-        cancelled; stop() never waits longer than about twice that."""
+        """Stop serving.
+
+        Handlers still running (a connected client's, or one whose client hung up, such as a
+        commit_late renewal) get SHUTDOWN_TIMEOUT seconds to finish, then are cancelled; stop()
+        never waits longer than about twice that.
+        """
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -42,6 +42,8 @@ class SimTokens:
 
 @dataclass(slots=True)
 class SimLine:
+    """One simulated carrier line: its number, plan, balance and activity."""
+
     id: str
     number: str
     name: str
@@ -64,6 +66,8 @@ class SimLine:
 
 @dataclass(slots=True)
 class SimRenewal:
+    """One renewal the simulator received, by idempotency key."""
+
     id: str
     idempotency_key: str
     line_id: str
@@ -108,6 +112,8 @@ def make_lines(count: int, seed: int, now: datetime) -> dict[str, SimLine]:
 
 @dataclass(slots=True)
 class SimState:
+    """Everything the simulator knows: lines, renewals, tokens and faults."""
+
     lines: dict[str, SimLine]
     tokens: SimTokens = field(default_factory=SimTokens)
     account_balance: Decimal = Decimal("12.29")
@@ -131,11 +137,15 @@ class SimState:
         now: datetime | None = None,
         tokens: SimTokens | None = None,
     ) -> SimState:
+        """Return a state with ``count`` lines made from ``seed`` (same seed, same lines)."""
         moment = now or datetime.now(UTC)
         return cls(lines=make_lines(count, seed, moment), tokens=tokens or SimTokens())
 
     def take_fault(self, route: str) -> Fault | None:
-        """The fault for ``route`` (a specific one before ``*``), counting down limited faults."""
+        """Return the fault for ``route`` (a specific one before ``*``).
+
+        Counting down limited faults.
+        """
         key = route if route in self.faults else "*" if "*" in self.faults else None
         if key is None:
             return None
@@ -155,10 +165,12 @@ class SimState:
         method: str,
         now: datetime,
     ) -> tuple[SimRenewal, bool]:
-        """Record ``key`` as ``pending`` before the carrier is called: (its renewal, True if this
-        call recorded it). A key seen before is returned as it stands (pending or finished);
-        RenewalConflictError if it was recorded for another line, amount, currency or method.
-        Synchronous, so atomic per key on the event loop."""
+        """Record ``key`` as ``pending`` before the carrier is called.
+
+        (its renewal, True if this call recorded it). A key seen before is returned as it stands
+        (pending or finished); RenewalConflictError if it was recorded for another line, amount,
+        currency or method. Synchronous, so atomic per key on the event loop.
+        """
         if (seen := self.renewals.get(key)) is not None:
             if (seen.line_id, seen.amount, seen.currency, seen.method) != (
                 line.id,
@@ -182,9 +194,12 @@ class SimState:
         return renewal, True
 
     def finish_renewal(self, renewal: SimRenewal, line: SimLine, now: datetime) -> SimRenewal:
-        """The carrier answers a pending renewal: succeeded or declined by the line's rules as they
-        are now. A renewal that is no longer pending, or no longer in this state (a reset while
-        the carrier call was in flight), is left alone."""
+        """Answer a pending renewal as the carrier.
+
+        Succeeded or declined by the line's rules as they are now. A renewal that is no longer
+        pending, or no longer in this state (a reset while the carrier call was in flight), is left
+        alone.
+        """
         if renewal.status != "pending" or self.renewals.get(renewal.idempotency_key) is not renewal:
             return renewal
         reason = line.decline_reason
@@ -216,9 +231,12 @@ class SimState:
         method: str,
         now: datetime,
     ) -> tuple[SimRenewal, bool]:
-        """Pay once per key: (the renewal, True if it was created by this call). The key is
-        recorded pending, then finished at once; a key seen before comes back as it stands
-        (pending while another request for it is still with the carrier)."""
+        """Pay once per key.
+
+        (the renewal, True if it was created by this call). The key is recorded pending, then
+        finished at once; a key seen before comes back as it stands (pending while another request
+        for it is still with the carrier).
+        """
         renewal, created = self.begin_renewal(line, key, amount, currency, method, now)
         if created:
             self.finish_renewal(renewal, line, now)

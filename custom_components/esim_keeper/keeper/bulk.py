@@ -41,6 +41,7 @@ class RowError:
     error: str  # a translation key (the keeper error's key, or one of this module's)
 
     def to_dict(self) -> dict[str, str | int | None]:
+        """Return the row error as the import action's response shows it."""
         return {"row": self.row, "column": self.column, "error": self.error}
 
 
@@ -199,14 +200,16 @@ class ExportRow:
 
 
 def _when(instant: datetime, plan: PlanRules) -> str:
-    """A date when the instant starts a day on the carrier's clock (it imports back the same),
-    otherwise the exact instant."""
+    """Return a date when the instant starts a day on the carrier's clock, else the instant.
+
+    A date imports back the same.
+    """
     day = local_date(instant, plan.tz)
     return day.isoformat() if start_of_day(day, plan.tz) == instant else instant.isoformat()
 
 
 def write_numbers(rows: Iterable[ExportRow]) -> str:
-    """The CSV ``read_numbers`` reads: a header, then one row per number."""
+    """Return the CSV ``read_numbers`` reads: a header, then one row per number."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)

@@ -77,11 +77,13 @@ class CarrierPreset:
     uncertain: frozenset[str]
 
     def __post_init__(self) -> None:
+        """Validate the preset's plan fields when the preset is made."""
         # PlanRules validates cycle, grace, activity, timezone and window.
         _ = self.plan
 
     @property
     def plan(self) -> PlanRules:
+        """Return the preset's plan rules (cycle, grace, activity, timezone, cost)."""
         return PlanRules(
             cycle_days=self.cycle_days,
             renewal_cost=self.renewal_cost,
@@ -93,6 +95,7 @@ class CarrierPreset:
 
     @property
     def currency(self) -> str:
+        """Return the currency the carrier charges renewals in."""
         return self.renewal_cost.currency
 
     def with_overrides(
@@ -106,7 +109,7 @@ class CarrierPreset:
         timezone: str | None = None,
         renewal_window: tuple[time, time] | Literal[_Keep.KEEP] | None = KEEP,
     ) -> CarrierPreset:
-        """This preset with the user's own values; overridden fields are no longer uncertain.
+        """Return this preset with the user's own values; overridden fields are no longer uncertain.
 
         ``renewal_cost`` may be Money or a decimal amount read in ``currency`` (default: the
         preset's). ``currency`` alone keeps the amount and changes its currency. ``activity_days``
@@ -287,7 +290,7 @@ OTHER = "other"
 
 
 def get_preset(preset_id: str) -> CarrierPreset:
-    """The preset with this id; UnknownCarrierError otherwise."""
+    """Return the preset with this id; UnknownCarrierError otherwise."""
     try:
         return PRESETS[preset_id]
     except (KeyError, TypeError) as err:
@@ -305,7 +308,7 @@ def plan_for(
     timezone: str | None = None,
     renewal_window: tuple[time, time] | Literal[_Keep.KEEP] | None = KEEP,
 ) -> PlanRules:
-    """The PlanRules of a preset with per-number overrides (see CarrierPreset.with_overrides)."""
+    """Return the PlanRules of a preset with per-number overrides (CarrierPreset.with_overrides)."""
     return (
         get_preset(preset_id)
         .with_overrides(
@@ -336,7 +339,7 @@ __all__ = [
 
 
 def require_known_cost(preset_id: str, renewal_cost: object) -> None:
-    """A preset whose renewal cost is an unknown placeholder (\"Other\") needs the user's own.
+    """Require the user's own cost for a preset whose cost is a placeholder ("Other").
 
     Raises CostRequiredError when ``renewal_cost`` is empty and the preset's cost is both zero and
     marked uncertain: renewing such a number would otherwise try to pay nothing.

@@ -19,7 +19,7 @@ def require_aware(value: datetime, what: str = "datetime") -> datetime:
 
 
 def zone(name: object) -> ZoneInfo:
-    """The IANA zone ``name``; InvalidPlanError when it is not a known zone name."""
+    """Return the IANA zone ``name``; InvalidPlanError when it is not a known zone name."""
     if not isinstance(name, str) or not name or len(name) > 64:
         raise InvalidPlanError(f"{str(name)[:64]!r} is not a timezone name")
     return _zone(str(name))
@@ -60,14 +60,17 @@ def add_days(instant: datetime, days: int, tz: ZoneInfo) -> datetime:
 
 
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:
-    """The first instant of ``day`` in ``tz`` (UTC). Carriers' plain dates mean this instant."""
+    """Return the first instant of ``day`` in ``tz`` (UTC).
+
+    Carriers' plain dates mean this instant.
+    """
     if isinstance(day, datetime) or not isinstance(day, date):
         raise InvalidPlanError("a plain carrier date must be a date, not a datetime")
     return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
 
 
 def local_date(instant: datetime, tz: ZoneInfo) -> date:
-    """The calendar date of ``instant`` on the carrier's wall clock."""
+    """Return the calendar date of ``instant`` on the carrier's wall clock."""
     return require_aware(instant).astimezone(tz).date()
 
 

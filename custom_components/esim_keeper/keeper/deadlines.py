@@ -108,7 +108,7 @@ def reminder_instants(
 def next_reminder(
     deadline: datetime, lead_days: Sequence[int], tz: ZoneInfo | str, now: datetime
 ) -> datetime | None:
-    """The first reminder instant after ``now``, or None when all have passed."""
+    """Return the first reminder instant after ``now``, or None when all have passed."""
     require_aware(now, "now")
     return next((at for at in reminder_instants(deadline, lead_days, tz) if at > now), None)
 
@@ -121,7 +121,9 @@ def deadline_events(
     duration: timedelta = DEFAULT_EVENT_DURATION,
     plan_expiry: bool = True,
 ) -> list[DeadlineEvent]:
-    """The calendar events of one line: plan expiry, activity deadline, loss date, funded-until.
+    """Return the calendar events of one line.
+
+    Plan expiry, activity deadline, loss date, funded-until.
 
     Unknown dates are skipped, and the plan expiry when ``plan_expiry`` is False (a plan whose
     expiry means nothing: ``PlanRules.dated``). Funded-until is shown whenever known, even on

@@ -61,6 +61,7 @@ class Ledger:
     autopay_failed: bool = False
 
     def __post_init__(self) -> None:
+        """Refuse a ledger whose flags or dates are not of their types."""
         for flag, what in (
             (self.auto_deduct, "auto_deduct"),
             (self.carrier_autopay, "carrier_autopay"),
@@ -168,7 +169,7 @@ def project_ledger(ledger: Ledger, plan: PlanRules, now: datetime) -> Projection
 def expiry_after_payment(
     current_expiry: datetime | None, paid_at: datetime, plan: PlanRules, cycles: int = 1
 ) -> datetime:
-    """The new plan expiry after paying for ``cycles`` cycles at ``paid_at``.
+    """Return the new plan expiry after paying for ``cycles`` cycles at ``paid_at``.
 
     On time (before expiry) the new cycle continues from the old expiry; after a late payment the
     next date counts from the actual renewal day, as US prepaid carriers do.
@@ -227,7 +228,7 @@ def _assumed(ledger: Ledger, plan: PlanRules, now: datetime) -> Projection:
 def confirm_autopay(
     ledger: Ledger, plan: PlanRules, now: datetime
 ) -> tuple[Ledger, list[datetime]]:
-    """The user confirms the carrier's autopay charged every assumed cycle up to ``now``.
+    """Apply the user's word that the autopay charged every assumed cycle up to ``now``.
 
     Returns the new ledger (expiry and balance as projected at ``now``, read at ``now``) and the
     cycle dates confirmed, oldest first (one history record each). NothingAssumedError when no
@@ -247,14 +248,16 @@ def confirm_autopay(
 
 
 def loss_date_if_unpaid(assumed_since: datetime, plan: PlanRules) -> datetime:
-    """When the number is lost if the autopay charge assumed at ``assumed_since`` failed: the
-    grace period runs from that cycle date (carrier clock)."""
+    """When the number is lost if the autopay charge assumed at ``assumed_since`` failed.
+
+    The grace period runs from that cycle date (carrier clock).
+    """
     require_aware(assumed_since, "assumed since")
     return add_days(assumed_since, plan.grace_days, plan.tz)
 
 
 def autopay_failed(ledger: Ledger, plan: PlanRules, now: datetime) -> Ledger:
-    """The user says the autopay charge failed: the first assumed cycle was not paid.
+    """Apply the user's word that the autopay charge failed: the first assumed cycle was unpaid.
 
     The recorded expiry stays (the plan expired then) and nothing is assumed any more until a
     payment is recorded (``apply_payment``). NothingAssumedError when no cycle is assumed.
@@ -276,7 +279,7 @@ def warning_starts(deadline: datetime, warn_days: int, plan: PlanRules) -> datet
 
 
 def _money_outlook(balance: Money | None, cost: Money) -> tuple[bool | None, int | None]:
-    """(does the balance cover the next renewal, how many whole renewals it pays).
+    """Return (does the balance cover the next renewal, how many whole renewals it pays).
 
     A free renewal is covered unless a known balance is in debt; its count is None (unlimited).
     A balance that is unknown or in another currency gives (None, None): nothing is assumed.
@@ -409,7 +412,7 @@ _ACTION_STATES = frozenset({LineState.EXPIRING, LineState.GRACE_PERIOD, LineStat
 def status_holds_until(
     snapshot: LineSnapshot, plan: PlanRules, now: datetime, *, warn_days: int = DEFAULT_WARN_DAYS
 ) -> datetime:
-    """The first instant after ``now`` at which ``compute_status`` may answer differently.
+    """Return the first instant after ``now`` at which ``compute_status`` may answer differently.
 
     For the same snapshot, plan and warning days (and no shared ``funds``), compute_status gives
     the same LineStatus at every instant from ``now`` up to, not including, the instant returned:
@@ -445,7 +448,7 @@ def _state(
     covers: bool | None,
     pending: bool,
 ) -> tuple[LineState, StatusReason]:
-    """The rules listed in compute_status's docstring, in the same order."""
+    """Return the rules listed in compute_status's docstring, in the same order."""
     expiry = snapshot.plan_expiry
     status = snapshot.carrier_status
     if status == CarrierStatus.DELETED:

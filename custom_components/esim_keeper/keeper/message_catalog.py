@@ -102,7 +102,7 @@ _MACRO = re.compile(r"\{([A-Z]+)\}")
 
 
 def expand(pattern: str) -> str:
-    """The pattern with its ``{MACRO}`` names replaced; CatalogError on an unknown macro."""
+    """Return the pattern with its ``{MACRO}`` names replaced; CatalogError on an unknown macro."""
 
     def one(match: re.Match[str]) -> str:
         try:
@@ -141,10 +141,10 @@ def _quantifier(pattern: str, index: int) -> tuple[int, int | None, int] | None:
 
 
 def backtracking_risk(pattern: str) -> str | None:
-    """Why ``pattern`` may backtrack catastrophically, or None when it looks safe.
+    r"""Why ``pattern`` may backtrack catastrophically, or None when it looks safe.
 
     Refused: a repeated group (``+``, ``*``, ``{2,}``) containing a variable quantifier or an
-    alternation — ``(a+)+``, ``(\\w+\\s?)*``, ``(a|ab)+`` — and back-references. This is a
+    alternation — ``(a+)+``, ``(\w+\s?)*``, ``(a|ab)+`` — and back-references. This is a
     conservative check of the pattern's structure, not a proof: callers also cap the text length.
     """
     stack: list[list[bool]] = [[False, False]]  # per open group: [has variable quant, has "|"]
@@ -230,6 +230,7 @@ class Recogniser:
 
     @property
     def groups(self) -> frozenset[str]:
+        """Return the named groups the pattern captures."""
         return frozenset(self.pattern.groupindex)
 
 
@@ -272,6 +273,8 @@ class PayerMessages:
 
 @dataclass(frozen=True, slots=True)
 class MessageCatalog:
+    """The carriers' and payers' message patterns, loaded from the shipped catalog."""
+
     carriers: Mapping[str, CarrierMessages]
     payers: Mapping[str, PayerMessages]
     line_patterns: tuple[re.Pattern[str], ...]
@@ -312,7 +315,10 @@ _DOMAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
 
 
 def sender_digits(text: str) -> str:
-    """The digits of a number-like sender, without a leading US country code on long numbers."""
+    """Return the digits of a number-like sender.
+
+    Without a leading US country code on long numbers.
+    """
     digits = "".join(c for c in text if c.isdigit())
     return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
 
@@ -339,7 +345,10 @@ def _senders(where: str, raw: Mapping[str, object]) -> Senders:
 
 
 def name_pattern(name: str) -> re.Pattern[str]:
-    """A carrier name as a whole word; spaces and hyphens inside it are optional ("RedPocket")."""
+    """Return a carrier name as a whole word.
+
+    Spaces and hyphens inside it are optional ("RedPocket").
+    """
     parts = [re.escape(part) for part in re.split(r"[\s-]+", name.strip()) if part]
     body = r"[\s_.*-]?".join(parts)
     # ASCII boundaries: a name right after Chinese text ("在TELLO消费") still counts.
@@ -479,6 +488,7 @@ def parse_message_catalog(document: object) -> MessageCatalog:
 
 
 def load_message_catalog(text: str) -> MessageCatalog:
+    """Parse and check a catalog document; CatalogError when it is malformed."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as err:

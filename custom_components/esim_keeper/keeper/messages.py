@@ -108,8 +108,10 @@ class PatternTooLongError(CustomPatternError):
 
 
 class PatternRiskError(CustomPatternError):
-    """The custom pattern risks catastrophic backtracking (nested repetition, back-references, slow
-    on test texts)."""
+    """The custom pattern risks catastrophic backtracking (nested repetition, back-references.
+
+    Slow on test texts).
+    """
 
     key = "custom_pattern_slow"
 
@@ -125,6 +127,7 @@ class Message:
     subject: str = ""
 
     def __post_init__(self) -> None:
+        """Refuse a message without a zone-aware time or with non-text fields."""
         require_aware(self.received_at, "received_at")
         for name in ("text", "sender", "subject"):
             if not isinstance(getattr(self, name), str):
@@ -132,13 +135,18 @@ class Message:
 
 
 class ExpiryKind(StrEnum):
+    """Which date a message gives: the end of the paid period, or the next renewal."""
+
     PLAN_EXPIRY = "plan_expiry"  # the paid period ends
     NEXT_RENEWAL = "next_renewal"  # the plan renews (is charged) on this date
 
 
 class Confidence(IntEnum):
-    """How sure a reading is: the sender identified the carrier, and the recogniser is not
-    marked uncertain (HIGH); one of the two (MEDIUM); neither (LOW); nothing read (NONE)."""
+    """How sure a reading is.
+
+    The sender identified the carrier, and the recogniser is not marked uncertain (HIGH); one of the
+    two (MEDIUM); neither (LOW); nothing read (NONE).
+    """
 
     NONE = 0
     LOW = 1
@@ -148,13 +156,18 @@ class Confidence(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class BalanceFact:
+    """A balance the message states."""
+
     balance: Money
 
 
 @dataclass(frozen=True, slots=True)
 class ExpiryFact:
-    """A plan expiry or next renewal. ``at`` is UTC; a plain date means its first instant in the
-    carrier's timezone (``date_only``). ``renewal_cost`` is the price the text announces."""
+    """A plan expiry or next renewal.
+
+    ``at`` is UTC; a plain date means its first instant in the carrier's timezone (``date_only``).
+    ``renewal_cost`` is the price the text announces.
+    """
 
     kind: ExpiryKind
     at: datetime
@@ -164,8 +177,11 @@ class ExpiryFact:
 
 @dataclass(frozen=True, slots=True)
 class PaymentFact:
-    """A payment a receipt confirms. ``payer`` is the bank or wallet id when the receipt is theirs
-    (the amount is then in the currency the bank charged, which may not be the plan's)."""
+    """A payment a receipt confirms.
+
+    ``payer`` is the bank or wallet id when the receipt is theirs (the amount is then in the
+    currency the bank charged, which may not be the plan's).
+    """
 
     amount: Money
     payer: str | None = None
@@ -173,6 +189,8 @@ class PaymentFact:
 
 @dataclass(frozen=True, slots=True)
 class WarningFact:
+    """A warning the message gives (reclaim, inactivity, ...), with its deadline if any."""
+
     kind: WarningKind
     deadline: datetime | None = None
 
@@ -182,8 +200,11 @@ type Fact = BalanceFact | ExpiryFact | PaymentFact | WarningFact
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What a message said. ``facts`` is empty when nothing was understood; ``carrier`` may still
-    be known (a text from Ultra that matched no recogniser)."""
+    """What a message said.
+
+    ``facts`` is empty when nothing was understood; ``carrier`` may still be known (a text from
+    Ultra that matched no recogniser).
+    """
 
     carrier: str | None
     facts: tuple[Fact, ...] = ()
@@ -194,10 +215,12 @@ class Reading:
 
     @property
     def understood(self) -> bool:
+        """Return whether the message said anything the keeper can use."""
         return bool(self.facts)
 
     @property
     def balance(self) -> Money | None:
+        """Return the balance the message states, if any."""
         return next((f.balance for f in self.facts if isinstance(f, BalanceFact)), None)
 
     def _expiry(self, kind: ExpiryKind) -> ExpiryFact | None:
@@ -205,18 +228,22 @@ class Reading:
 
     @property
     def plan_expiry(self) -> ExpiryFact | None:
+        """Return the end of the paid period the message states, if any."""
         return self._expiry(ExpiryKind.PLAN_EXPIRY)
 
     @property
     def next_renewal(self) -> ExpiryFact | None:
+        """Return the next renewal date the message states, if any."""
         return self._expiry(ExpiryKind.NEXT_RENEWAL)
 
     @property
     def payment(self) -> PaymentFact | None:
+        """Return the payment the message reports, if any."""
         return next((f for f in self.facts if isinstance(f, PaymentFact)), None)
 
     @property
     def warnings(self) -> tuple[WarningFact, ...]:
+        """Return every warning the message gives."""
         return tuple(f for f in self.facts if isinstance(f, WarningFact))
 
 
@@ -227,8 +254,10 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 
 
 def _clean(text: str, limit: int) -> str:
-    """NFKC (full-width digits and ￥ become ASCII), quotes, one space for any run of white space;
-    capped before and after normalising, which can lengthen a text."""
+    """NFKC (full-width digits and ￥ become ASCII), quotes, one space for any run of white space.
+
+    Capped before and after normalising, which can lengthen a text.
+    """
     text = unicodedata.normalize("NFKC", text[:limit]).translate(_INVISIBLE).translate(_QUOTES)
     return _SPACE.sub(" ", text).strip()[:limit]
 
@@ -619,9 +648,11 @@ def _read_payer(
 def read_message(
     message: Message, *, custom: CustomPattern | None = None, catalog: MessageCatalog = CATALOG
 ) -> Reading:
-    """What ``message`` says. Never raises on any text; returns a Reading with no facts when
-    nothing is understood. ``custom`` (a number's own pattern) is tried when the catalog's
-    recognisers understood nothing."""
+    """Return what ``message`` says.
+
+    Never raises on any text; returns a Reading with no facts when nothing is understood. ``custom``
+    (a number's own pattern) is tried when the catalog's recognisers understood nothing.
+    """
     reading = _read_catalog(message, catalog)
     if reading.understood or custom is None:
         return reading
@@ -730,7 +761,7 @@ class CustomPattern:
         )
 
     def read(self, message: Message, catalog: MessageCatalog = CATALOG) -> Reading:
-        """What this pattern reads in ``message`` (the first MAX_CUSTOM_TEXT characters)."""
+        """Return what this pattern reads in ``message`` (the first MAX_CUSTOM_TEXT characters)."""
         sender_ok = self.sender is not None and bool(
             _sender_matches(self._senders(), message.sender)
         )

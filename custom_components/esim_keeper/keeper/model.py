@@ -81,6 +81,7 @@ class PlanRules:
     renewal_window: tuple[time, time] | None = None
 
     def __post_init__(self) -> None:
+        """Refuse plan rules whose cycle, grace, activity rule, timezone or cost is invalid."""
         if isinstance(self.cycle_days, bool) or not isinstance(self.cycle_days, int):
             raise InvalidPlanError("the cycle length must be a whole number of days")
         if not 0 < self.cycle_days <= MAX_CYCLE_DAYS:
@@ -114,10 +115,12 @@ class PlanRules:
 
     @property
     def tz(self) -> ZoneInfo:
+        """Return the carrier's time zone."""
         return zone(self.timezone)
 
     @property
     def currency(self) -> str:
+        """Return the currency the plan is paid in."""
         return self.renewal_cost.currency
 
     @property
@@ -155,6 +158,7 @@ class LineSnapshot:
     expiry_assumed: bool = False
 
     def __post_init__(self) -> None:
+        """Refuse a snapshot without a line id or with fields of the wrong type."""
         if not isinstance(self.line_id, str) or not self.line_id:
             raise KeeperError("a line needs a non-empty line id")
         if not isinstance(self.number, str):

@@ -80,6 +80,7 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
+        """Refuse a non-Decimal or malformed amount, or an invalid currency code."""
         if not isinstance(self.amount, Decimal):
             raise InvalidAmountError(
                 f"Money.amount must be a Decimal, not {type(self.amount).__name__}"
@@ -97,6 +98,7 @@ class Money:
 
     @classmethod
     def zero(cls, currency: str) -> Self:
+        """Return nothing, in ``currency``."""
         return cls(Decimal(0), currency)
 
     def _same(self, other: Money) -> None:
@@ -106,14 +108,17 @@ class Money:
             raise CurrencyError(f"cannot combine {self.currency} with {other.currency}")
 
     def __add__(self, other: Money) -> Money:
+        """Add an amount of the same currency."""
         self._same(other)
         return Money(self.amount + other.amount, self.currency)
 
     def __sub__(self, other: Money) -> Money:
+        """Subtract an amount of the same currency."""
         self._same(other)
         return Money(self.amount - other.amount, self.currency)
 
     def __mul__(self, factor: int) -> Money:
+        """Multiply by a whole number of cycles."""
         if isinstance(factor, bool) or not isinstance(factor, int):
             raise TypeError("Money can only be multiplied by a whole number")
         return Money(self.amount * factor, self.currency)
@@ -121,21 +126,26 @@ class Money:
     __rmul__ = __mul__
 
     def __neg__(self) -> Money:
+        """Return the amount with its sign flipped."""
         return Money(-self.amount, self.currency)
 
     def __lt__(self, other: Money) -> bool:
+        """Compare with an amount of the same currency."""
         self._same(other)
         return self.amount < other.amount
 
     def __le__(self, other: Money) -> bool:
+        """Compare with an amount of the same currency."""
         self._same(other)
         return self.amount <= other.amount
 
     def __gt__(self, other: Money) -> bool:
+        """Compare with an amount of the same currency."""
         self._same(other)
         return self.amount > other.amount
 
     def __ge__(self, other: Money) -> bool:
+        """Compare with an amount of the same currency."""
         self._same(other)
         return self.amount >= other.amount
 
@@ -149,4 +159,5 @@ class Money:
         return int(self.amount // cost.amount)
 
     def __str__(self) -> str:
+        """Return the amount and its currency, e.g. "3.00 USD"."""
         return f"{self.amount} {self.currency}"

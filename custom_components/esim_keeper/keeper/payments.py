@@ -1,5 +1,7 @@
-"""Payment rules: what a carrier's answer must match, how a lost answer is settled, and when a
-payment the user records is the same one recorded again.
+"""Payment rules.
+
+What a carrier's answer must match, how a lost answer is settled, and when a payment the user
+records is the same one recorded again.
 
 Pure functions; the Home Assistant layer (payments.py there) asks them and keeps no rule itself.
 """
@@ -29,7 +31,7 @@ class Settlement(StrEnum):
 
 
 def mismatches(request: RenewalRequest, result: RenewalResult) -> list[str]:
-    """The fields of a carrier's answer that differ from what was asked (empty: it matches).
+    """Return the fields of a carrier's answer that differ from what was asked (empty: it matches).
 
     An answer for another key, line, amount, currency or method is not an answer to this request,
     whatever its status says.
@@ -68,8 +70,10 @@ def recorded_twice(
     amount: Money,
     window: timedelta = DUPLICATE_WINDOW,
 ) -> bool:
-    """Whether ``amount`` paid at ``paid_at`` was already recorded: the same amount, paid within
-    ``window`` of it. Two presses of "I paid" or an automation that fired twice state one payment.
+    """Whether ``amount`` paid at ``paid_at`` was already recorded.
+
+    The same amount, paid within ``window`` of it. Two presses of "I paid" or an automation that
+    fired twice state one payment.
     """
     require_aware(paid_at, "payment time")
     return any(

@@ -10,7 +10,9 @@ MAX_INPUT = 40
 
 
 def normalize(text: str, default_region: str = "US") -> str:
-    """The E.164 form of ``text`` (``+12025550101``); InvalidNumberError if it is not a real number.
+    """Return the E.164 form of ``text`` (``+12025550101``).
+
+    InvalidNumberError if it is not a real number.
 
     Numbers without a country code are read as US numbers, which is what users of US lines type.
     """
@@ -26,7 +28,10 @@ def normalize(text: str, default_region: str = "US") -> str:
 
 
 def format_number(e164: str) -> str:
-    """A readable international form (``+1 202-555-0101``); the input unchanged if unparsable."""
+    """Return a readable international form (``+1 202-555-0101``).
+
+    The input unchanged if unparsable.
+    """
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -36,7 +36,7 @@ def spent_in_window(
     currency: str,
     days: int = SPEND_WINDOW_DAYS,
 ) -> Money:
-    """The sum of ``payments`` (instant, amount) made in the ``days`` days up to ``now``.
+    """Return the sum of ``payments`` (instant, amount) made in the ``days`` days up to ``now``.
 
     The window is exact in time (30 x 24 hours), not calendar days: a cap is a rate. Payments
     dated after ``now`` count too (a clock set back must not free the cap).
@@ -60,7 +60,7 @@ def cap_allows(cap: Money | None, spent: Money, amount: Money) -> bool:
 
 
 def cap_left(cap: Money | None, spent: Money) -> Money | None:
-    """What may still be spent in the window (never negative); None without a cap."""
+    """Return what may still be spent in the window (never negative); None without a cap."""
     if cap is None:
         return None
     left = cap - spent
@@ -138,7 +138,10 @@ def scheduled_instants(
 
 
 def _shift_month(day: date, months: int) -> date:
-    """The same day of month ``months`` months away (the day is 1 to 28, so it always exists)."""
+    """Return the same day of month ``months`` months away (the day is 1 to 28.
+
+    So it always exists).
+    """
     index = day.year * 12 + day.month - 1 + months
     return day.replace(year=index // 12, month=index % 12 + 1)
 
@@ -150,7 +153,7 @@ def _scheduled_due(
     day_of_month: int,
     last_success: datetime | None,
 ) -> bool:
-    """The scheduled rule of auto_renew_due (see there)."""
+    """Return the scheduled rule of auto_renew_due (see there)."""
     prev, upcoming = scheduled_instants(now, day_of_month, plan)
     expiry = status.plan_expiry
     if expiry is None:
@@ -204,7 +207,7 @@ def number_at_risk(status: LineStatus, warn_days: int, *, auto_renew: bool) -> b
 
 
 def ledger_with_activity(ledger: Ledger, at: datetime) -> Ledger:
-    """The ledger after the user used the number at ``at`` (never moves the clock back)."""
+    """Return the ledger after the user used the number at ``at`` (never moves the clock back)."""
     require_aware(at, "activity time")
     if ledger.last_activity is not None and ledger.last_activity >= at:
         return ledger
@@ -218,7 +221,7 @@ def corrected_ledger(
     at: datetime,
     plan_expiry: datetime | None = None,
 ) -> Ledger:
-    """The ledger after the user read ``balance`` (and maybe the expiry) in the carrier's app.
+    """Return the ledger after the user read ``balance`` (maybe the expiry) in the carrier's app.
 
     Without an expiry, the one the ledger projects to ``at`` is kept; with carrier autopay, the
     recorded one (a balance reading confirms no assumed autopay charge). A reading is the new

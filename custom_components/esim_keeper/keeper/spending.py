@@ -35,14 +35,16 @@ class HourTotal:
 
 
 def hour_start(instant: datetime) -> datetime:
-    """The start of the UTC hour holding ``instant``."""
+    """Return the start of the UTC hour holding ``instant``."""
     require_aware(instant, "spend time")
     return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def hourly_totals(spends: Iterable[Spend], currency: str) -> list[HourTotal]:
-    """The hours with spending in ``currency`` (others are left out), oldest first, each with
-    the running total. Refunds (negative amounts) lower it."""
+    """Return the hours with spending in ``currency`` (others are left out), oldest first.
+
+    Each with the running total. Refunds (negative amounts) lower it.
+    """
     hours: dict[datetime, Decimal] = {}
     for spend in spends:
         if spend.amount.currency != currency:
@@ -58,5 +60,5 @@ def hourly_totals(spends: Iterable[Spend], currency: str) -> list[HourTotal]:
 
 
 def currencies(spends: Iterable[Spend]) -> list[str]:
-    """The currencies among ``spends``, sorted."""
+    """Return the currencies among ``spends``, sorted."""
     return sorted({spend.amount.currency for spend in spends})

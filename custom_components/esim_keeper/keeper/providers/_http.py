@@ -88,22 +88,27 @@ _NUMBER_PUNCTUATION = frozenset("0123456789+-(). \u00a0/")
 
 
 def mask_number(number: str) -> str:
-    """A phone number (or any identifier) reduced to its last 4 characters for logs."""
+    """Return a phone number (or any identifier) reduced to its last 4 characters for logs."""
     return f"…{number[-4:]}" if len(number) > 4 else "…"
 
 
 def is_number_like(text: str) -> bool:
-    """True when ``text`` is only a phone number (digits and the punctuation people write them
-    with): such a carrier "name" would put the number into entity ids, titles and logs."""
+    """Tell whether ``text`` is only a phone number, with the punctuation people write it with.
+
+    Such a carrier "name" would put the number into entity ids, titles and logs.
+    """
     digits = sum(char.isdigit() for char in text)
     return digits >= 4 and all(char in _NUMBER_PUNCTUATION for char in text)
 
 
 def clean_name(value: object, what: str, *, max_len: int = MAX_TEXT) -> str | None:
-    """A display name from a carrier, made safe: format characters (zero-width spaces, direction
-    marks and overrides, U+061C ...) and control characters removed, white space collapsed, cut to
-    ``max_len``. None when nothing is left or when the name is just a phone number. A name that is
-    not a string is an InvalidResponseError (of that line only, where the caller allows it)."""
+    """Return a display name from a carrier, made safe.
+
+    Format characters (zero-width spaces, direction marks and overrides, U+061C ...) and control
+    characters removed, white space collapsed, cut to ``max_len``. None when nothing is left or when
+    the name is just a phone number. A name that is not a string is an InvalidResponseError (of that
+    line only, where the caller allows it).
+    """
     if value is None:
         return None
     if not isinstance(value, str):
@@ -143,8 +148,10 @@ def sends_token_in_clear(url: str) -> bool:
 
 
 def check_bridge_url(url: str) -> None:
-    """Refuse a bridge address that would carry the bearer token in clear text across networks
-    (see sends_token_in_clear): InsecureUrlError, or ValueError for a non-HTTP URL."""
+    """Refuse a bridge address that would carry the bearer token in clear text across networks.
+
+    See sends_token_in_clear. Raises InsecureUrlError, or ValueError for a non-HTTP URL.
+    """
     if sends_token_in_clear(url):
         raise InsecureUrlError(
             "the bridge address must use https:// (http:// only on loopback, private or .local "
@@ -182,8 +189,11 @@ class SkippedLines:
 
 
 def line_key(obj: object, field_name: str, position: int) -> tuple[str, str]:
-    """(identity, log name) of a listed line: its id, or its list position when the id cannot be
-    read. The log name is the id unless the id looks like a phone number (then masked)."""
+    """(identity, log name) of a listed line.
+
+    Its id, or its list position when the id cannot be read. The log name is the id unless the id
+    looks like a phone number (then masked).
+    """
     if isinstance(obj, dict):
         value = obj.get(field_name)
         if isinstance(value, str) and value.isprintable() and 0 < len(value) <= 128:
@@ -194,12 +204,12 @@ def line_key(obj: object, field_name: str, position: int) -> tuple[str, str]:
 
 
 def basic_auth(user: str, password: str) -> str:
-    """An ``Authorization`` header value for HTTP Basic auth (UTF-8 credentials)."""
+    """Return an ``Authorization`` header value for HTTP Basic auth (UTF-8 credentials)."""
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 def clamp_timeout(timeout: float) -> float:
-    """A per-request timeout in seconds: positive and never above REQUEST_TIMEOUT."""
+    """Return a per-request timeout in seconds: positive and never above REQUEST_TIMEOUT."""
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
         raise ValueError("the request timeout must be a positive number of seconds")
     return min(float(timeout), REQUEST_TIMEOUT)
@@ -293,7 +303,10 @@ class HttpClient:
         self.requests = 0  # requests sent, for AccountData.requests
 
     def url(self, path: str) -> str:
-        """The absolute URL of ``path`` ("/..." relative to the base, or a URL on the base)."""
+        """Return the absolute URL of ``path`` ("/..." relative to the base.
+
+        Or a URL on the base).
+        """
         if path.startswith("/"):
             return self.base_url + path
         if path.startswith(self.base_url + "/"):
@@ -354,7 +367,7 @@ class HttpClient:
 
     @staticmethod
     async def _decode(body: bytes, label: str) -> object:
-        """The parsed body; a large one is parsed in a worker thread, off the event loop."""
+        """Return the parsed body; a large one is parsed in a worker thread, off the event loop."""
         if not body.strip():
             return None
         if len(body) > PARSE_OFF_LOOP_BYTES:
@@ -364,7 +377,10 @@ class HttpClient:
     async def _refused(
         self, resp: aiohttp.ClientResponse, status: int, label: str
     ) -> ProviderError:
-        """The error for a status the caller did not accept, read with the carrier's error code."""
+        """Return the error for a status the caller did not accept.
+
+        Read with the carrier's error code.
+        """
         code = None
         if self._error_code is not None and status < 500:
             try:
@@ -418,7 +434,7 @@ def as_list(value: object, what: str) -> list[object]:
 
 
 def check_text(value: object, what: str, *, max_len: int = MAX_TEXT) -> str:
-    """A short, printable string: no control characters, surrogates or bidi overrides."""
+    """Return a short, printable string: no control characters, surrogates or bidi overrides."""
     if not isinstance(value, str):
         raise InvalidResponseError(f"{what} must be a string")
     if not value or len(value) > max_len:
@@ -434,7 +450,7 @@ def check_text(value: object, what: str, *, max_len: int = MAX_TEXT) -> str:
 def get_text(
     obj: JsonObject, key: str, what: str, *, max_len: int = MAX_TEXT, optional: bool = False
 ) -> str | None:
-    """A text field; None when absent or null and ``optional``."""
+    """Return a text field; None when absent or null and ``optional``."""
     value = obj.get(key)
     if value is None:
         if optional:
@@ -444,14 +460,14 @@ def get_text(
 
 
 def get_str(obj: JsonObject, key: str, what: str, *, max_len: int = MAX_TEXT) -> str:
-    """A required text field."""
+    """Return a required text field."""
     value = get_text(obj, key, what, max_len=max_len)
     assert value is not None  # optional=False never returns None
     return value
 
 
 def get_bool(obj: JsonObject, key: str, what: str) -> bool | None:
-    """A boolean field, None when absent or null."""
+    """Return a boolean field, None when absent or null."""
     value = obj.get(key)
     if value is None or isinstance(value, bool):
         return value
@@ -459,7 +475,7 @@ def get_bool(obj: JsonObject, key: str, what: str) -> bool | None:
 
 
 def get_int(obj: JsonObject, key: str, what: str, *, minimum: int = 0, maximum: int) -> int:
-    """A whole number within [minimum, maximum]."""
+    """Return a whole number within [minimum, maximum]."""
     value = obj.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
         raise InvalidResponseError(f"{what}.{key} must be a whole number {minimum}..{maximum}")
@@ -477,15 +493,17 @@ def parse_money(amount: object, currency: object, what: str, *, allow_negative: 
 
 
 def check_e164(value: object, what: str) -> str:
-    """An E.164 phone number such as +12025550101."""
+    """Return an E.164 phone number such as +12025550101."""
     if not isinstance(value, str) or not _E164.fullmatch(value):
         raise InvalidResponseError(f"{what} is not an E.164 phone number")
     return value
 
 
 def parse_instant(value: object, what: str, tz: ZoneInfo | None = None) -> datetime:
-    """An RFC 3339 timestamp with offset, or (when ``tz`` is given) a plain date meaning the start
-    of that day in the carrier's timezone."""
+    """Return an RFC 3339 timestamp with offset.
+
+    Or (when ``tz`` is given) a plain date meaning the start of that day in the carrier's timezone.
+    """
     if not isinstance(value, str) or len(value) > 40:
         raise InvalidResponseError(f"{what} must be an RFC 3339 date-time string")
     try:
@@ -499,7 +517,7 @@ def parse_instant(value: object, what: str, tz: ZoneInfo | None = None) -> datet
 
 
 def parse_rfc2822(value: object, what: str) -> datetime:
-    """An RFC 2822 date such as 'Mon, 16 Aug 2010 03:45:01 +0000' (Twilio)."""
+    """Return an RFC 2822 date such as 'Mon, 16 Aug 2010 03:45:01 +0000' (Twilio)."""
     if not isinstance(value, str) or not value or len(value) > 64:
         raise InvalidResponseError(f"{what} must be an RFC 2822 date string")
     try:

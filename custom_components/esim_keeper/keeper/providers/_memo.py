@@ -21,7 +21,7 @@ class ParseMemo[T]:
         self._current: dict[str, T] = {}
 
     def start(self) -> None:
-        """A new listing begins: what the last one parsed becomes the reusable set."""
+        """Begin a new listing: what the last one parsed becomes the reusable set."""
         if self._current:
             self._previous = self._current
         self._current = {}

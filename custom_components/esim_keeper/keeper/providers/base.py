@@ -57,6 +57,7 @@ class RateLimitedError(ProviderConnectionError):
     key = "rate_limited"
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
+        """Keep how long the carrier asked to wait, if it said."""
         super().__init__(message)
         self.retry_after = retry_after
 
@@ -73,6 +74,7 @@ class PaymentDeclinedError(ProviderError):
     key = "payment_declined"
 
     def __init__(self, message: str, reason: str = "declined") -> None:
+        """Keep the carrier's reason for the decline."""
         super().__init__(message)
         self.reason = reason
 
@@ -89,6 +91,7 @@ class UnsupportedError(ProviderError):
     key = "unsupported"
 
     def __init__(self, message: str, feature: str) -> None:
+        """Keep which feature the provider does not support."""
         super().__init__(message)
         self.feature = feature
 
@@ -171,7 +174,7 @@ class RenewalResult:
 
 
 def succeeded(request: RenewalRequest, created_at: datetime, reference: str) -> RenewalResult:
-    """The result of a renewal a provider itself accepted (in-process providers)."""
+    """Return the result of a renewal a provider itself accepted (in-process providers)."""
     return RenewalResult(
         idempotency_key=request.idempotency_key,
         line_id=request.line_id,
@@ -197,13 +200,16 @@ class Provider(Protocol):
         """All lines of the account in as few requests as the API allows."""
 
     async def async_renew(self, request: RenewalRequest) -> RenewalResult:
-        """Pay once. Raises PaymentDeclinedError, UnsupportedError, or a connection error when the
-        outcome is unknown (the caller must then look the key up)."""
+        """Pay once.
+
+        Raises PaymentDeclinedError, UnsupportedError, or a connection error when the outcome is
+        unknown (the caller must then look the key up).
+        """
 
     async def async_lookup_renewal(
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
-        """The attempt made with ``idempotency_key``, or None if the carrier never saw it."""
+        """Return the attempt made with ``idempotency_key``, or None if the carrier never saw it."""
 
 
 class LineNotFoundError(ProviderError):
@@ -217,7 +223,7 @@ _MAX_BILL_MONTHS = 12 * 200
 
 
 def next_monthly_date(anchor: datetime, now: datetime) -> datetime:
-    """The first monthly bill date after ``now`` of a number bought at ``anchor`` (Twilio).
+    """Return the first monthly bill date after ``now`` of a number bought at ``anchor`` (Twilio).
 
     Twilio bills a number monthly on its purchase day, except that in a shorter month the bill
     falls on that month's last day, and that day becomes the new bill day: bought on 31 January,
@@ -243,8 +249,10 @@ def next_monthly_date(anchor: datetime, now: datetime) -> datetime:
 
 
 def next_month_start(now: datetime) -> datetime:
-    """The start (00:00 UTC) of the calendar month after ``now``: when Telnyx bills every number's
-    monthly charge (support.telnyx.com article 4425088)."""
+    """Return the start (00:00 UTC) of the calendar month after ``now``.
+
+    When Telnyx bills every number's monthly charge (support.telnyx.com article 4425088).
+    """
     moment = now.astimezone(UTC)
     year, month = divmod(moment.month, 12)
     return datetime(moment.year + year, month + 1, 1, tzinfo=UTC)

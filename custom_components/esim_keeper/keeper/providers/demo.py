@@ -90,6 +90,7 @@ class DemoProvider:
     )
 
     def __init__(self, clock: Callable[[], datetime], lines: tuple[DemoLine, ...] = DEMO_LINES):
+        """Start the demo lines from today on ``clock``, in their known situations."""
         self._clock = clock
         day_zero = datetime.combine(clock().astimezone(UTC).date(), time(0), tzinfo=UTC)
         self._lines = {line.line_id: line for line in lines}
@@ -117,10 +118,12 @@ class DemoProvider:
             raise error
 
     async def async_validate(self) -> AccountInfo:
+        """Accept any demo account (or fail as the test set up)."""
         self._take_failure()
         return AccountInfo(account_id=DEMO_ACCOUNT_ID, title="Demo carrier")
 
     async def async_fetch(self) -> AccountData:
+        """Return the demo lines as of now on the clock."""
         self._take_failure()
         now = self._clock()
         lines: dict[str, LineSnapshot] = {}
@@ -140,6 +143,7 @@ class DemoProvider:
         return AccountData(lines=lines, fetched_at=now)
 
     async def async_renew(self, request: RenewalRequest) -> RenewalResult:
+        """Pay a demo renewal once per key; a repeated key gets the first answer."""
         if (done := self._renewals.get(request.idempotency_key)) is not None:
             return done
         self._take_failure()
@@ -158,11 +162,12 @@ class DemoProvider:
     async def async_lookup_renewal(
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
+        """Return the renewal made with ``idempotency_key``, if any."""
         self._take_failure()
         return self._renewals.get(idempotency_key)
 
     def record_activity(self, line_id: str, at: datetime) -> None:
-        """The user made a call or sent a text on this line at ``at``."""
+        """Record that the user made a call or sent a text on this line at ``at``."""
         ledger = self._ledgers[line_id]
         if ledger.last_activity is None or at > ledger.last_activity:
             self._ledgers[line_id] = replace(ledger, last_activity=at)

@@ -100,6 +100,7 @@ class HttpBridgeProvider:
         poll_timeout: float = POLL_TIMEOUT,
         allow_http: bool = False,
     ) -> None:
+        """Talk to a bridge at ``url`` with a bearer token; refuses insecure addresses."""
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -123,6 +124,7 @@ class HttpBridgeProvider:
         self.capabilities = DEFAULT_CAPABILITIES
 
     async def async_validate(self) -> AccountInfo:
+        """Read the bridge's account: its id, title and what it can do."""
         resp = await self._http.request("GET", "/account", what="account")
         account = as_object(resp.data, "account")
         account_id = get_str(account, "id", "account", max_len=128)
@@ -253,9 +255,10 @@ class HttpBridgeProvider:
         )
 
     async def async_renew(self, request: RenewalRequest) -> RenewalResult:
-        """POST one renewal. Never retried here: on a connection error the outcome is unknown and
-        the caller settles the key with async_lookup_renewal or by sending the same request (same
-        key) again.
+        """POST one renewal.
+
+        Never retried here: on a connection error the outcome is unknown and the caller settles the
+        key with async_lookup_renewal or by sending the same request (same key) again.
 
         201/200: the renewal as the bridge reports it (200 is a finished key's first result).
         202: the key is in flight at the bridge: a PENDING result, whatever its body's status
@@ -296,9 +299,12 @@ class HttpBridgeProvider:
     async def async_lookup_renewal(
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
-        """The renewal recorded under this key: SUCCEEDED, DECLINED or PENDING (in flight at the
-        bridge). None on 404: the bridge has not received the key (yet); a request still
-        travelling may arrive later, so None alone does not mean "not charged"."""
+        """Return the renewal recorded under this key.
+
+        SUCCEEDED, DECLINED or PENDING (in flight at the bridge). None on 404: the bridge has not
+        received the key (yet); a request still travelling may arrive later, so None alone does not
+        mean "not charged".
+        """
         _check_key(idempotency_key)
         resp = await self._http.request(
             "GET",
@@ -326,8 +332,11 @@ class HttpBridgeProvider:
         return code, message, reason
 
     def _renewal(self, data: object, *, pending: bool = False) -> RenewalResult:
-        """A Renewal body. ``pending``: the answer was 202 (the key is in flight), so the result is
-        PENDING even if the body claims an outcome: an in-flight key is never settled by it."""
+        """Return a Renewal body.
+
+        ``pending``: the answer was 202 (the key is in flight), so the result is PENDING even if the
+        body claims an outcome: an in-flight key is never settled by it.
+        """
         obj = as_object(data, "renewal")
         status = get_str(obj, "status", "renewal", max_len=32)
         method = get_str(obj, "method", "renewal", max_len=32)

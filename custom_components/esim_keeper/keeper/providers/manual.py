@@ -37,8 +37,11 @@ class ManualLine(NamedTuple):
 
 
 class ManualProvider:
-    """The user's ledger as a provider. It never pays: the user pays the carrier and records the
-    payment (the HA layer's ``record_payment`` moves the ledger with ``apply_payment``)."""
+    """The user's ledger as a provider.
+
+    It never pays: the user pays the carrier and records the payment (the HA layer's
+    ``record_payment`` moves the ledger with ``apply_payment``).
+    """
 
     kind = ProviderKind.MANUAL
     capabilities = Capabilities(
@@ -59,6 +62,7 @@ class ManualProvider:
         account_id: str = "manual",
         title: str = "Manual records",
     ) -> None:
+        """Keep the hand-kept numbers' ledgers and plans; nothing is fetched from a carrier."""
         self._clock = clock
         self._lines: dict[str, ManualLine] = {
             line_id: ManualLine(*line) for line_id, line in lines.items()
@@ -76,7 +80,9 @@ class ManualProvider:
         return self._get(line_id).ledger
 
     def assumed_since(self, line_id: str) -> datetime | None:
-        """The first cycle end now assumed paid by the carrier's autopay (None: nothing assumed).
+        """Return the first cycle end now assumed paid by the carrier's autopay (None.
+
+        Nothing assumed).
 
         That is the line's recorded expiry while any cycle since is only assumed: the date to
         remind the user to confirm (``keeper.lifecycle.confirm_autopay``) or deny it.
@@ -89,13 +95,14 @@ class ManualProvider:
         self._lines[line_id] = ManualLine(ledger, plan, number)
 
     def record_activity(self, line_id: str, at: datetime) -> None:
-        """The user used the number at ``at`` (the activity clock never moves back)."""
+        """Record that the user used the number at ``at`` (the activity clock never moves back)."""
         line = self._get(line_id)
         last = line.ledger.last_activity
         if last is None or at > last:
             self._lines[line_id] = line._replace(ledger=replace(line.ledger, last_activity=at))
 
     def remove_line(self, line_id: str) -> None:
+        """Forget a number that was removed."""
         self._lines.pop(line_id, None)
 
     def _get(self, line_id: str) -> ManualLine:
@@ -108,9 +115,11 @@ class ManualProvider:
         return require_aware(self._clock(), "clock")
 
     async def async_validate(self) -> AccountInfo:
+        """Accept the account; there is no carrier to ask."""
         return AccountInfo(account_id=self._account_id, title=self._title)
 
     async def async_fetch(self) -> AccountData:
+        """Return each number as its ledger says, as of now."""
         now = self._now()
         lines: dict[str, LineSnapshot] = {}
         for line_id, line in self._lines.items():

@@ -91,6 +91,7 @@ class TelnyxProvider:
         page_size: int = DEFAULT_PAGE_SIZE,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """Talk to Telnyx with an API key."""
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -109,7 +110,7 @@ class TelnyxProvider:
         self._page_size = page_size
 
     async def _balance(self) -> tuple[Money, Money | None]:
-        """The balance, and what the account may spend (balance + credit limit) when told."""
+        """Return the balance, and what the account may spend (balance + credit limit) when told."""
         resp = await self._http.request("GET", "/v2/balance", what="balance")
         data = as_object(as_object(resp.data, "balance").get("data"), "balance.data")
         balance = parse_money(
@@ -129,12 +130,16 @@ class TelnyxProvider:
         return balance, credit
 
     async def async_validate(self) -> AccountInfo:
+        """Check the API key by reading the balance."""
         await self._balance()
         return AccountInfo(account_id=self._account_id, title="Telnyx")
 
     async def _auto_recharge(self) -> bool | None:
-        """Auto-recharge on or off; None when unknown. Optional: no failure here (403, 404, a
-        timeout, a strange body) fails the poll; it is logged at DEBUG only."""
+        """Auto-recharge on or off.
+
+        None when unknown. Optional: no failure here (403, 404, a timeout, a strange body) fails the
+        poll; it is logged at DEBUG only.
+        """
         try:
             resp = await self._http.request("GET", AUTO_RECHARGE_PATH, what="auto-recharge")
             body = as_object(resp.data, "auto-recharge")
@@ -145,6 +150,7 @@ class TelnyxProvider:
             return None
 
     async def async_fetch(self) -> AccountData:
+        """Read the balance, the auto-recharge setting and every number."""
         before = self._http.requests
         now = self._clock()
         balance, credit = await self._balance()
@@ -225,17 +231,22 @@ class TelnyxProvider:
         )
 
     async def async_renew(self, request: RenewalRequest) -> RenewalResult:
+        """Refuse: Telnyx bills numbers monthly itself."""
         raise UnsupportedError(RENEW_UNSUPPORTED, "renew")
 
     async def async_lookup_renewal(
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
+        """Return None: no renewal is ever made through Telnyx."""
         raise UnsupportedError(RENEW_UNSUPPORTED, "renew")
 
 
 def _label(obj: JsonObject) -> str | None:
-    """A number's own label: its customer_reference, else its first tag. Not connection_name: that
-    is the SIP connection's name, shared by every number on the connection."""
+    """Return a number's own label: its customer_reference, else its first tag.
+
+    Not connection_name: that is the SIP connection's name, shared by every number on the
+    connection.
+    """
     name = clean_name(obj.get("customer_reference"), "number.customer_reference")
     if name is not None:
         return name

@@ -113,6 +113,7 @@ class TwilioProvider:
         page_size: int = DEFAULT_PAGE_SIZE,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """Talk to Twilio with an Account SID and an auth token or API key."""
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
         self._sid = account_sid
@@ -140,7 +141,7 @@ class TwilioProvider:
             raise AuthError("a Twilio Account SID is AC followed by 32 hexadecimal digits")
 
     def _classify(self, status: int, code: str | None, label: str) -> ProviderError | None:
-        """A wrong Account SID is a credentials problem, whatever status carries it."""
+        """Treat a wrong Account SID as a credentials problem, whatever status carries it."""
         if code in AUTH_CODES or (status == 404 and label.startswith("twilio balance")):
             return AuthError(f"{label}: Twilio does not accept these credentials for this account")
         return None
@@ -154,11 +155,13 @@ class TwilioProvider:
         return sid, data
 
     async def async_validate(self) -> AccountInfo:
+        """Check the credentials by reading the balance."""
         self._check_sid()
         sid, _ = await self._balance()
         return AccountInfo(account_id=sid, title=f"Twilio {mask_number(sid)}")
 
     async def async_fetch(self) -> AccountData:
+        """Read the balance, every number and (every few hours) their activity."""
         self._check_sid()
         before = self._http.requests
         now = self._clock()
@@ -214,9 +217,12 @@ class TwilioProvider:
     async def _with_activity(
         self, lines: dict[str, LineSnapshot], now: datetime
     ) -> dict[str, LineSnapshot]:
-        """The lines with their last activity. A read is due every ACTIVITY_INTERVAL (and on
-        each poll after a failed one); a read that fails leaves every number's activity unknown
-        for this poll (one log line), never the balance or the numbers."""
+        """Return the lines with their last activity.
+
+        A read is due every ACTIVITY_INTERVAL (and on each poll after a failed one); a read that
+        fails leaves every number's activity unknown for this poll (one log line), never the balance
+        or the numbers.
+        """
         due = (
             self._activity_read is None
             or self._activity_failing
@@ -267,9 +273,11 @@ class TwilioProvider:
         now: datetime,
         found: dict[str, datetime],
     ) -> None:
-        """Page through one list (at most ACTIVITY_PAGES pages), keeping each of ``numbers``'s
-        newest transmission, as sender or receiver. An odd record is passed over; an odd page
-        is an InvalidResponseError."""
+        """Page through one list (at most ACTIVITY_PAGES pages).
+
+        Keeping each of ``numbers``'s newest transmission, as sender or receiver. An odd record is
+        passed over; an odd page is an InvalidResponseError.
+        """
         list_path = f"{self._prefix}/{resource}.json"
         path: str | None = list_path
         params: dict[str, str] | None = {since[0]: since[1], "PageSize": str(ACTIVITY_PAGE_SIZE)}
@@ -332,11 +340,13 @@ class TwilioProvider:
         )
 
     async def async_renew(self, request: RenewalRequest) -> RenewalResult:
+        """Refuse: Twilio bills numbers monthly itself."""
         raise UnsupportedError(RENEW_UNSUPPORTED, "renew")
 
     async def async_lookup_renewal(
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
+        """Return None: no renewal is ever made through Twilio."""
         raise UnsupportedError(RENEW_UNSUPPORTED, "renew")
 
 
