@@ -447,8 +447,11 @@ async def step_chinese(ctx: Context) -> str:
     # The status reads in the glossary's terms, never the old wordings.
     if "status" in ctx.facts["entities"]:
         words = ("正常", "待续费", "即将到期", "宽限期中", "已停机", "号码已被回收")
-        if not any([await ctx.page.get_by_text(w, exact=True).count() for w in words]):
-            raise AssertionError(f"no status word of the glossary on the device page {words}")
+        pattern = re.compile("|".join(words))
+        try:  # states render after the names: wait for one
+            await ctx.page.get_by_text(pattern).first.wait_for(state="visible", timeout=UI_WAIT)
+        except Exception as err:
+            raise AssertionError(f"no status word of the glossary on the page {words}") from err
     body = await ctx.page.locator("body").inner_text()
     for old in ("HTTP bridge", "即将续费", "号码已失去", "未核实", "银行卡", "Other carrier"):
         if old in body:
