@@ -159,8 +159,12 @@ async def _import_numbers(call: ServiceCall) -> ServiceResponse:
         coordinator.sync_paused = False
     LOGGER.info("Imported %d hand-kept numbers", len(result.rows))
     coordinator.sync_numbers()
+    before = coordinator.data
     await coordinator.async_refresh()
-    coordinator.async_update_listeners()
+    if coordinator.data == before:
+        # Equal data: the refresh told no listener, yet the new numbers need their entities.
+        # (When it changed, the refresh already told every listener: not twice at 1,000.)
+        coordinator.async_update_listeners()
     if not call.return_response:
         return None
     return {"imported": len(result.rows), "errors": []}
