@@ -83,7 +83,7 @@ async def _setup(
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(entry, options=options)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     return entry
 
 
@@ -131,7 +131,7 @@ async def test_a_balance_text_updates_the_number(hass: HomeAssistant) -> None:
     assert response["understood"]["carrier"] == "ultra_paygo"
     assert response["understood"]["balance"] == "4.25 USD"
     assert response["understood"]["confidence"] in ("high", "medium")
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert state(hass, "sensor.ultra_balance") == "4.25"
     assert state(hass, "sensor.ultra_plan_expiry").startswith("2026-12-20")
     ledger = entry.subentries[ULTRA].data[CONF_LEDGER]
@@ -151,7 +151,7 @@ async def test_a_receipt_and_balance_record_the_payment_then_the_balance(
     events = renewal_events(hass)
     response = await ingest(hass, ULTRA_RECHARGED, sender="6700")
     assert response["changed"] == ["payment", "balance"]
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     (record,) = records(entry, ULTRA)
     assert record.kind is RecordKind.RECORDED
     assert record.source == "text"
@@ -170,10 +170,10 @@ async def test_the_same_message_is_applied_once_also_after_a_reload_and_a_restar
     assert (await ingest(hass, ULTRA_RECHARGED, sender="6700"))["changed"]
     assert (await ingest(hass, ULTRA_RECHARGED, sender="6700"))["duplicate"] is True
     assert await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert (await ingest(hass, ULTRA_RECHARGED, sender="6700"))["duplicate"] is True
     # A restart: the store is read again from disk.
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     restarted = Inbox(hass)
     await restarted.async_load()
     assert restarted.seen == hass.data[INBOX].seen
@@ -212,7 +212,7 @@ async def test_a_text_matching_several_numbers_changes_nothing_and_raises_a_repa
     # Sent again naming its number, it is applied (once).
     response = await ingest(hass, ULTRA_RECHARGED, sender="6700", device_id=device_id(hass, ULTRA2))
     assert response["changed"] == ["payment", "balance"]
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert state(hass, "sensor.ultra_2_balance") == "13.25"
     again = await ingest(hass, ULTRA_RECHARGED, sender="6700", device_id=device_id(hass, ULTRA2))
     assert again["duplicate"] is True
@@ -306,7 +306,7 @@ async def test_an_email_warning_raises_a_repair_until_the_number_is_used(
     await hass.services.async_call(
         DOMAIN, "record_activity", {"device_id": device_id(hass, GV)}, blocking=True
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert "message_warning_reclaim_sub-0145" not in issues(hass)
 
 
@@ -319,7 +319,7 @@ async def test_a_low_balance_warning_goes_away_with_a_newer_reading(hass: HomeAs
     await hass.services.async_call(
         DOMAIN, "set_balance", {"device_id": device_id(hass, TELLO), "balance": 20}, blocking=True
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert "message_warning_low_balance_sub-0123" not in issues(hass)
 
 
@@ -425,7 +425,7 @@ async def test_imap_events_record_a_payment_from_an_email(hass: HomeAssistant) -
         NOW_DT - timedelta(minutes=5),
     )
     hass.bus.async_fire("imap_content", data)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     (record,) = records(entry, TELLO)
     assert record.source == "email"
     assert str(record.amount) == "5.00 USD"
@@ -433,7 +433,7 @@ async def test_imap_events_record_a_payment_from_an_email(hass: HomeAssistant) -
     assert [e.data["source"] for e in events] == ["email"]
     # The IMAP integration fetches the same e-mail again ("initial": false): applied once.
     hass.bus.async_fire("imap_content", {**data, "initial": False})
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert len(records(entry, TELLO)) == 1
 
 
@@ -443,12 +443,12 @@ async def test_imap_sender_filter_and_unload(hass: HomeAssistant) -> None:
         TELLO_RENEWED, "noreply@tello.com", "Tello renewed", NOW_DT - timedelta(minutes=5)
     )
     hass.bus.async_fire("imap_content", data)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert records(entry, TELLO) == []
     hass.config_entries.async_update_entry(entry, options={CONF_LISTEN_IMAP: True})
     assert await hass.config_entries.async_unload(entry.entry_id)
     hass.bus.async_fire("imap_content", data)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.subentries[TELLO].data[CONF_LEDGER]["balance"] == "1.00"
 
 
@@ -460,7 +460,7 @@ async def test_imap_without_a_date_or_text_reads_the_subject(hass: HomeAssistant
     data["subject"] = "Hello"
     data["date"] = "not a date"
     hass.bus.async_fire("imap_content", data)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert records(entry, ULTRA) == []
 
 
@@ -468,12 +468,12 @@ async def test_netgear_lte_texts(hass: HomeAssistant) -> None:
     entry = await _setup(hass, **{CONF_LISTEN_NETGEAR_LTE: True})
     data = {"host": "192.168.5.1", "sms_id": 4, "from": "6700", "message": ULTRA_RECHARGED}
     hass.bus.async_fire("netgear_lte_sms", data)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert state(hass, "sensor.ultra_balance") == "13.25"
     (record,) = records(entry, ULTRA)
     assert record.source == "text"
     hass.bus.async_fire("netgear_lte_sms", data)  # the same SMS id on the same modem
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert len(records(entry, ULTRA)) == 1
 
 
@@ -485,7 +485,7 @@ async def test_a_listener_survives_a_failure(
     hass.bus.async_fire(
         "netgear_lte_sms", {"host": "h", "sms_id": 1, "from": "6700", "message": "x"}
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert "A text message could not be applied" in caplog.text
     assert "x" not in caplog.text.split("could not be applied")[1].splitlines()[0]
 
@@ -522,13 +522,13 @@ async def test_a_custom_pattern_reads_the_numbers_own_texts(hass: HomeAssistant)
         messages={"custom_pattern": r"Saldo: (?P<balance>[\d.]+), vence (?P<expiry>[\d/]+)"},
     )
     assert result["reason"] == "reconfigure_successful"
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     # (Saving the form recorded the balance as of now: the text must be newer.)
     response = await ingest(
         hass, "Saldo: 7.50, vence 12/30/2026", sender="Movistar", received_at=NOW
     )
     assert response["changed"] == ["balance", "plan_expiry"]
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert state(hass, "sensor.tello_balance") == "7.50"
 
 
@@ -567,7 +567,7 @@ async def _blueprint(hass: HomeAssistant, path: str, inputs: dict[str, Any]) -> 
             ]
         },
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_phone_notifications_through_the_blueprint(hass: HomeAssistant) -> None:
@@ -587,7 +587,7 @@ async def test_phone_notifications_through_the_blueprint(hass: HomeAssistant) ->
         "channel_id": "incoming_sms",
     }
     hass.states.async_set("sensor.pixel_last_notification", ULTRA_RECHARGED[:255], attributes)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert state(hass, "sensor.ultra_balance") == "13.25"
     (record,) = records(entry, ULTRA)
     assert record.source == "text"
@@ -603,7 +603,7 @@ async def test_phone_notifications_through_the_blueprint(hass: HomeAssistant) ->
     hass.states.async_set(
         "sensor.pixel_last_notification", "other", {**attributes, "android.title": "Mom"}
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert len(records(entry, ULTRA)) == 1
 
 
@@ -623,7 +623,7 @@ async def test_phone_notifications_naming_the_number(hass: HomeAssistant) -> Non
         "x",
         {"android.title": "6700", "android.text": ULTRA_BALANCE, "package": "com.android.mms"},
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert state(hass, "sensor.ultra_2_balance") == "4.25"
     assert state(hass, "sensor.ultra_balance") == "10.00"
 
@@ -645,7 +645,7 @@ async def test_carrier_emails_through_the_blueprint(hass: HomeAssistant) -> None
         "imap_content",
         imap_event(ULTRA_BALANCE, "someone@example.com", "fwd", NOW_DT),  # not in the filter
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert "message_warning_reclaim_sub-0145" in issues(hass)
     (record,) = records(entry, TELLO)
     assert record.source == "email"
@@ -691,7 +691,7 @@ async def test_times_without_a_zone_are_local_and_imap_dates_may_be_text(
     data = imap_event(TELLO_RENEWED, "noreply@tello.com", "Tello", NOW_DT)
     data["date"] = (NOW_DT - timedelta(minutes=1)).isoformat()
     hass.bus.async_fire("imap_content", data)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert len(records(entry, TELLO)) == 1
 
 
@@ -710,7 +710,7 @@ async def test_the_options_turn_the_listeners_on(hass: HomeAssistant) -> None:
             "message_senders": " 6700 ",
         },
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert {k: v for k, v in entry.options.items() if k != "new_numbers"} == {
         "scan_interval": 60,
         "warn_days": 7,
@@ -721,7 +721,7 @@ async def test_the_options_turn_the_listeners_on(hass: HomeAssistant) -> None:
     data = {"host": "h", "sms_id": 9, "from": "6700", "message": ULTRA_BALANCE}
     hass.bus.async_fire("netgear_lte_sms", data)
     hass.bus.async_fire("netgear_lte_sms", {**data, "sms_id": 10, "from": "Tello"})
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert state(hass, "sensor.ultra_balance") == "4.25"
 
 
