@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 from ..model import LineSnapshot, PaymentMethod
 from ..money import Money
@@ -210,6 +210,25 @@ class Provider(Protocol):
         self, line_id: str, idempotency_key: str
     ) -> RenewalResult | None:
         """Return the attempt made with ``idempotency_key``, or None if the carrier never saw it."""
+
+
+class BillsItself:
+    """A carrier that bills its numbers by itself (Twilio, Telnyx): nothing is paid through it.
+
+    ``renew_unsupported`` says why, and what the user does instead (auto-recharge).
+    """
+
+    renew_unsupported: ClassVar[str]
+
+    async def async_renew(self, request: RenewalRequest) -> RenewalResult:
+        """Refuse: the carrier bills its numbers itself."""
+        raise UnsupportedError(self.renew_unsupported, "renew")
+
+    async def async_lookup_renewal(
+        self, line_id: str, idempotency_key: str
+    ) -> RenewalResult | None:
+        """Refuse: no renewal is ever made through this carrier, so none can be looked up."""
+        raise UnsupportedError(self.renew_unsupported, "renew")
 
 
 class LineNotFoundError(ProviderError):

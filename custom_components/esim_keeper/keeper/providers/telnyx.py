@@ -42,13 +42,11 @@ from .base import (
     REQUEST_TIMEOUT,
     AccountData,
     AccountInfo,
+    BillsItself,
     Capabilities,
     InvalidResponseError,
     ProviderError,
     ProviderKind,
-    RenewalRequest,
-    RenewalResult,
-    UnsupportedError,
     next_month_start,
 )
 
@@ -75,9 +73,10 @@ _STATUSES = {
 }
 
 
-class TelnyxProvider:
+class TelnyxProvider(BillsItself):
     """One Telnyx account, authenticated with an API key (bearer)."""
 
+    renew_unsupported = RENEW_UNSUPPORTED
     kind = ProviderKind.TELNYX
     capabilities = Capabilities(can_renew=False, reports_activity=False, reports_expiry=True)
 
@@ -229,16 +228,6 @@ class TelnyxProvider:
             auto_renew=auto_recharge,
             shared_balance=True,
         )
-
-    async def async_renew(self, request: RenewalRequest) -> RenewalResult:
-        """Refuse: Telnyx bills numbers monthly itself."""
-        raise UnsupportedError(RENEW_UNSUPPORTED, "renew")
-
-    async def async_lookup_renewal(
-        self, line_id: str, idempotency_key: str
-    ) -> RenewalResult | None:
-        """Return None: no renewal is ever made through Telnyx."""
-        raise UnsupportedError(RENEW_UNSUPPORTED, "renew")
 
 
 def _label(obj: JsonObject) -> str | None:

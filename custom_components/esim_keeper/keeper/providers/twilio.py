@@ -45,13 +45,11 @@ from .base import (
     AccountData,
     AccountInfo,
     AuthError,
+    BillsItself,
     Capabilities,
     InvalidResponseError,
     ProviderError,
     ProviderKind,
-    RenewalRequest,
-    RenewalResult,
-    UnsupportedError,
     next_monthly_date,
 )
 
@@ -95,9 +93,10 @@ RENEW_UNSUPPORTED = (
 )
 
 
-class TwilioProvider:
+class TwilioProvider(BillsItself):
     """One Twilio account. Auth: the Account SID + auth token, or (preferred) an API key."""
 
+    renew_unsupported = RENEW_UNSUPPORTED
     kind = ProviderKind.TWILIO
     capabilities = Capabilities(can_renew=False, reports_activity=True, reports_expiry=True)
 
@@ -338,16 +337,6 @@ class TwilioProvider:
             auto_renew=True,  # numbers renew from the balance by themselves
             shared_balance=True,
         )
-
-    async def async_renew(self, request: RenewalRequest) -> RenewalResult:
-        """Refuse: Twilio bills numbers monthly itself."""
-        raise UnsupportedError(RENEW_UNSUPPORTED, "renew")
-
-    async def async_lookup_renewal(
-        self, line_id: str, idempotency_key: str
-    ) -> RenewalResult | None:
-        """Return None: no renewal is ever made through Twilio."""
-        raise UnsupportedError(RENEW_UNSUPPORTED, "renew")
 
 
 def _error_code(body: object) -> str | None:
