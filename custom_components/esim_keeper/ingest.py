@@ -52,6 +52,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 import voluptuous as vol
 
+from . import texts
 from .const import (
     CONF_CUSTOM_PATTERN,
     CONF_CUSTOM_SENDER,
@@ -458,9 +459,12 @@ def _payment_amounts(
 
 
 # --- Repairs and events ---------------------------------------------------------------------
-def _carrier_name(carrier: str | None) -> str:
+def _carrier_name(hass: HomeAssistant, carrier: str | None) -> str:
+    """Return a preset's name in Home Assistant's language (a custom pattern's name as it is)."""
     preset = PRESETS.get(carrier or "")
-    return preset.name if preset is not None else (carrier or "?")
+    if preset is None:
+        return carrier or "?"
+    return texts.carrier_name(hass, preset.id, preset.name)
 
 
 def _unmatched(hass: HomeAssistant, carrier: str | None) -> str:
@@ -472,7 +476,7 @@ def _unmatched(hass: HomeAssistant, carrier: str | None) -> str:
         is_fixable=True,
         severity=ir.IssueSeverity.WARNING,
         translation_key=ISSUE_UNMATCHED,
-        translation_placeholders={"carrier": _carrier_name(carrier)},
+        translation_placeholders={"carrier": _carrier_name(hass, carrier)},
     )
     return issue
 
@@ -487,7 +491,7 @@ def _payment_issue(hass: HomeAssistant, number: _Number, amount: Money) -> str:
         severity=ir.IssueSeverity.WARNING,
         translation_key=ISSUE_PAYMENT,
         translation_placeholders={
-            "carrier": _carrier_name(number.config.carrier),
+            "carrier": _carrier_name(hass, number.config.carrier),
             "name": number.config.name,
             "amount": str(amount),
             "cost": str(number.config.plan.renewal_cost),
@@ -515,7 +519,7 @@ def _warn(
         severity=ir.IssueSeverity.WARNING,
         translation_key=f"{ISSUE_WARNING}_{kind.value}",
         translation_placeholders={
-            "carrier": _carrier_name(number.config.carrier),
+            "carrier": _carrier_name(hass, number.config.carrier),
             "name": number.config.name,
             "deadline": dt_util.as_local(deadline).date().isoformat() if deadline else "—",
         },

@@ -37,7 +37,7 @@ from .const import (
     SUBENTRY_NUMBER,
 )
 from .errors import invalid
-from .keeper.carriers import get_preset, plan_for, require_known_cost
+from .keeper.carriers import get_preset, keeps_balance, plan_for, require_known_cost
 from .keeper.errors import InvalidLedgerError
 from .keeper.lifecycle import Ledger
 from .keeper.model import PaymentMethod, PlanRules
@@ -177,12 +177,8 @@ class NumberConfig:
 
     @property
     def has_balance(self) -> bool:
-        """Whether a balance means anything for this number.
-
-        Not for a free number kept alive by use whose carrier takes no money at all (Google
-        Voice); a free number on a carrier that sells credit (giffgaff) keeps its balance.
-        """
-        return self.paid or self.plan.dated or bool(get_preset(self.carrier).top_up_channels)
+        """Return whether a balance means anything for this number (keeper's keeps_balance)."""
+        return keeps_balance(self.plan, self.carrier)
 
     @property
     def masked(self) -> str:

@@ -278,3 +278,24 @@ def test_a_preset_without_a_known_cost_needs_the_users() -> None:
     require_known_cost("other", "3.00")
     require_known_cost("google_voice", None)  # free for sure: nothing to ask
     require_known_cost("ultra_paygo", None)
+
+
+@pytest.mark.parametrize(
+    ("preset", "dated", "balance"),
+    [
+        ("ultra_paygo", True, True),  # paid: expiry and balance both matter
+        ("google_voice", False, False),  # free, kept by use, takes no money
+        ("giffgaff", False, True),  # free, kept by use, sells credit
+        ("other", True, True),  # free placeholder without an activity rule: expiry is all it has
+    ],
+)
+def test_which_numbers_have_an_expiry_and_a_balance(
+    preset: str, dated: bool, balance: bool
+) -> None:
+    plan = plan_for(preset)
+    assert plan.dated is dated
+    assert carriers.keeps_balance(plan, preset) is balance
+    # Any price makes both matter again.
+    paid = plan_for(preset, renewal_cost="2.00")
+    assert paid.dated
+    assert carriers.keeps_balance(paid, preset)

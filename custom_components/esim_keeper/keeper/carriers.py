@@ -297,6 +297,15 @@ def get_preset(preset_id: str) -> CarrierPreset:
         raise UnknownCarrierError(f"no carrier preset {str(preset_id)[:40]!r}") from err
 
 
+def keeps_balance(plan: PlanRules, preset_id: str) -> bool:
+    """Return whether a balance means anything for a number on ``plan`` at this carrier.
+
+    Not for a free number kept alive by use whose carrier takes no money at all (Google Voice);
+    a free number at a carrier that sells credit (giffgaff) keeps its balance.
+    """
+    return not plan.free or plan.dated or bool(get_preset(preset_id).top_up_channels)
+
+
 def plan_for(
     preset_id: str,
     *,
@@ -332,6 +341,7 @@ __all__ = [
     "PRESETS",
     "CarrierPreset",
     "get_preset",
+    "keeps_balance",
     "load_catalog",
     "parse_catalog",
     "plan_for",
