@@ -425,14 +425,21 @@ async def step_chinese(ctx: Context) -> str:
         within=30,
     )
     url = f"{ctx.base}/config/devices/device/{ctx.facts['device_id']}"
-    for attempt in range(3):  # the frontend reloads itself once after the language change
+    # The frontend reloads itself once after the language change, sometimes after we navigated:
+    # it then lands on the page it was on. Go to the device page until it stays there.
+    for attempt in range(4):
         try:
             await page.goto(url)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
+            await page.wait_for_timeout(1000)
             await page.wait_for_load_state()
+            if page.url.rstrip("/").endswith(ctx.facts["device_id"]):
+                await _text_visible(ctx, "余额", wait_ms=5000)
+                break
+        except Exception:
+            if attempt == 3:
+                raise
+    else:
+        raise AssertionError(f"the device page did not stay open (at {page.url})")
     # The device's model is written in the server's language when the account loads (Home
     # Assistant translates no model); its model_id stays the stable provider kind.
     devices = await ctx.ha.ws("config/device_registry/list")
