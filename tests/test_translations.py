@@ -16,25 +16,11 @@ import pytest
 
 from custom_components.esim_keeper.keeper import errors as keeper_errors
 from custom_components.esim_keeper.keeper.providers import base as provider_base
+from tests.translation_files import leaves, load_translations
 
 PKG = Path(__file__).parents[1] / "custom_components" / "esim_keeper"
 LANGS = ("en", "zh-Hans")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-def _load(lang: str) -> dict[str, Any]:
-    return json.loads((PKG / "translations" / f"{lang}.json").read_text(encoding="utf-8"))
-
-
-def _leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in tree.items():
-        path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict):
-            out.update(_leaves(value, path))
-        else:
-            out[path] = value
-    return out
 
 
 def _has(tree: dict[str, Any], path: str) -> bool:
@@ -101,7 +87,7 @@ def _input_error_keys() -> set[str]:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_entity_names_translated(lang: str) -> None:
-    tree = _load(lang)
+    tree = load_translations(lang)
     keys = _entity_keys()
     assert keys
     missing = [f"entity.{p}.{k}.name" for p, k in keys if not _has(tree, f"entity.{p}.{k}.name")]
@@ -110,7 +96,7 @@ def test_entity_names_translated(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_exception_messages_translated(lang: str) -> None:
-    tree = _load(lang)
+    tree = load_translations(lang)
     keys = {
         value
         for func, value in _calls_with_keyword("translation_key")
@@ -123,7 +109,7 @@ def test_exception_messages_translated(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_selector_options_translated(lang: str) -> None:
     """Every select selector with a translation key has a label for each of its options."""
-    tree = _load(lang)
+    tree = load_translations(lang)
     keys = {v for f, v in _calls_with_keyword("translation_key") if f == "SelectSelectorConfig"}
     assert keys
     for key in keys:
@@ -132,7 +118,7 @@ def test_selector_options_translated(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_flow_steps_errors_and_aborts_translated(lang: str) -> None:
-    tree = _load(lang)
+    tree = load_translations(lang)
     flow = ast.parse((PKG / "config_flow.py").read_text(encoding="utf-8"))
     steps = {
         str(kw.value.value)
@@ -163,7 +149,7 @@ def test_flow_steps_errors_and_aborts_translated(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_provider_error_keys_have_a_message(lang: str) -> None:
     """Every provider error can become a translated message for users."""
-    tree = _load(lang)
+    tree = load_translations(lang)
     for obj in vars(provider_base).values():
         if isinstance(obj, type) and issubclass(obj, provider_base.ProviderError):
             if obj.key in {"payment_declined", "unsupported"}:
@@ -177,12 +163,12 @@ def test_carrier_selector_has_every_preset() -> None:
     from custom_components.esim_keeper.keeper.carriers import PRESETS
 
     for lang in LANGS:
-        options = _load(lang)["selector"]["carrier"]["options"]
+        options = load_translations(lang)["selector"]["carrier"]["options"]
         assert set(options) == set(PRESETS), lang
 
 
 def test_chinese_matches_english_key_for_key_with_the_same_placeholders() -> None:
-    en, zh = _leaves(_load("en")), _leaves(_load("zh-Hans"))
+    en, zh = leaves(load_translations("en")), leaves(load_translations("zh-Hans"))
     assert set(zh) == set(en)
     for key, text in en.items():
         assert set(PLACEHOLDER.findall(zh[key])) == set(PLACEHOLDER.findall(text)), key
@@ -190,7 +176,7 @@ def test_chinese_matches_english_key_for_key_with_the_same_placeholders() -> Non
 
 
 def test_strings_json_is_the_english_source() -> None:
-    assert json.loads((PKG / "strings.json").read_text(encoding="utf-8")) == _load("en")
+    assert json.loads((PKG / "strings.json").read_text(encoding="utf-8")) == load_translations("en")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -198,7 +184,7 @@ def test_repair_issues_translated(lang: str) -> None:
     """Every repair issue the renewal engine raises has a title and a description."""
     from custom_components.esim_keeper import renewal
 
-    tree = _load(lang)
+    tree = load_translations(lang)
     keys = {value for name, value in vars(renewal).items() if name.startswith("ISSUE_")}
     keys.add(f"{renewal.ISSUE_AT_RISK}_activity")
     assert keys

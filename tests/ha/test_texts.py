@@ -14,10 +14,8 @@ from __future__ import annotations
 import ast
 from datetime import UTC, datetime
 from decimal import Decimal
-import json
 from pathlib import Path
 import re
-from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -36,6 +34,7 @@ from custom_components.esim_keeper.keeper.model import PaymentMethod
 from custom_components.esim_keeper.keeper.money import Money
 from custom_components.esim_keeper.keeper.providers import base as provider_base
 from custom_components.esim_keeper.payments import attempts_text
+from tests.translation_files import leaves, load_translations
 
 from .accounts import manual_account, manual_entry, manual_ledger, setup_account
 
@@ -46,18 +45,6 @@ SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 ACTION_ID = re.compile(r"\b[a-z_]+\.[a-z_]+\b")
 CSV_COLUMNS = set(bulk.COLUMNS)
 LANG = "zh-Hans"
-
-
-def _tree(lang: str) -> dict[str, Any]:
-    return json.loads((PKG / "translations" / f"{lang}.json").read_text(encoding="utf-8"))
-
-
-def _leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in tree.items():
-        path = f"{prefix}.{key}" if prefix else key
-        out.update(_leaves(value, path) if isinstance(value, dict) else {path: value})
-    return out
 
 
 def raw_codes(text: str) -> list[str]:
@@ -141,7 +128,7 @@ async def test_every_message_reads_without_codes(zh: HomeAssistant) -> None:
     samples = _samples(zh)
     shown = {
         key: text
-        for key, text in _leaves(_tree(LANG)).items()
+        for key, text in leaves(load_translations(LANG)).items()
         if key.split(".")[0] in {"exceptions", "issues", "config", "config_subentries", "options"}
     }
     assert shown
@@ -192,7 +179,7 @@ def _codes_in_bulk() -> set[str]:
 @pytest.mark.parametrize("lang", ["en", LANG])
 def test_every_code_has_a_name(lang: str) -> None:
     """Each code the integration can produce has its own name, not the "other" text."""
-    selector = _tree(lang)["selector"]
+    selector = load_translations(lang)["selector"]
     names = {table: set(selector[table]["options"]) for table in selector}
     assert {m.value for m in PaymentMethod} <= names[texts.PAYMENT_METHOD]
     assert {s.value for s in AttemptStatus} <= names[texts.ATTEMPT_STATUS]
